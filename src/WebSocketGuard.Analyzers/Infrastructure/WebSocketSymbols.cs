@@ -7,8 +7,10 @@ namespace WebSocketGuard.Analyzers;
 /// The WebSocket-related symbols of one compilation, resolved once and shared by every analyzer.
 /// Any of them may be null: a project need not reference ASP.NET Core, the runtime library, and so on.
 /// </summary>
-internal sealed class WebSocketSymbols
+internal sealed partial class WebSocketSymbols
 {
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, INamedTypeSymbol?> _types = new();
+
     private static readonly ConditionalWeakTable<Compilation, WebSocketSymbols> Cache = new();
     private static readonly ConditionalWeakTable<Compilation, WebSocketSymbols>.CreateValueCallback Factory = c => new WebSocketSymbols(c);
 
@@ -36,7 +38,7 @@ internal sealed class WebSocketSymbols
         AspNetWebSocketOptions = Get("Microsoft.AspNetCore.Builder.WebSocketOptions");
         AspNetWebSocketAcceptContext = Get("Microsoft.AspNetCore.Http.WebSocketAcceptContext");
         AspNetWebSocketMiddlewareExtensions = Get("Microsoft.AspNetCore.Builder.WebSocketMiddlewareExtensions");
-        AspNetWebSocketsServiceExtensions = Get("Microsoft.Extensions.DependencyInjection.WebSocketsDependencyInjectionExtensions");
+        AspNetWebSocketsServiceExtensions = Get("Microsoft.AspNetCore.WebSockets.WebSocketsDependencyInjectionExtensions");
         OptionsServiceCollectionExtensions = Get("Microsoft.Extensions.DependencyInjection.OptionsServiceCollectionExtensions");
         HttpContext = Get("Microsoft.AspNetCore.Http.HttpContext");
 
@@ -111,6 +113,12 @@ internal sealed class WebSocketSymbols
         var symbols = Cache.GetValue(compilation, Factory);
         return symbols.WebSocket is null && symbols.AspNetWebSocketManager is null ? null : symbols;
     }
+
+    /// <summary>
+    /// Any other type by metadata name, looked up once per compilation. Rule areas declare named
+    /// properties over this in their own partial files (<c>WebSocketSymbols.Server.cs</c>, ...).
+    /// </summary>
+    public INamedTypeSymbol? Type(string metadataName) => _types.GetOrAdd(metadataName, Compilation.GetTypeByMetadataName);
 
     /// <summary>True when <paramref name="type"/> is <paramref name="baseType"/> or derives from it.</summary>
     public static bool IsOrDerivesFrom(ITypeSymbol? type, INamedTypeSymbol? baseType)
