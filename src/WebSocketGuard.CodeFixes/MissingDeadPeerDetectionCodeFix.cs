@@ -26,6 +26,7 @@ public sealed class MissingDeadPeerDetectionCodeFix : CodeFixProvider
     public const string EquivalenceKey = "WSG1002.ConfigureKeepAlive";
     private const int IntervalSeconds = 30;
     private const int TimeoutSeconds = 20;
+    private const string KeepAliveType = "WebSocketGuard.KeepAlive";
 
     public override ImmutableArray<string> FixableDiagnosticIds => ImmutableArray.Create(RuleIds.MissingDeadPeerDetection);
 
@@ -80,12 +81,12 @@ public sealed class MissingDeadPeerDetectionCodeFix : CodeFixProvider
     private static async Task<Document> ReplaceDisabledValueAsync(Document document, ExpressionSyntax value, bool hasRuntime, CancellationToken cancellationToken)
     {
         var editor = await DocumentEditor.CreateAsync(document, cancellationToken).ConfigureAwait(false);
-        var keepAlive = hasRuntime ? editor.SemanticModel.Compilation.GetTypeByMetadataName("WebSocketGuard.KeepAlive") : null;
-        var replacement = keepAlive is not null
-            ? FixSyntax.StaticMember(editor.Generator, keepAlive, "DefaultInterval")
-            : FixSyntax.TimeSpanFromSeconds(editor.Generator, editor.SemanticModel.Compilation, IntervalSeconds);
+        var syntax = new FixSyntax(editor.SemanticModel, value.SpanStart);
+        ExpressionSyntax replacement = hasRuntime && syntax.Compilation.GetTypeByMetadataName(KeepAliveType) is not null
+            ? syntax.StaticMember(KeepAliveType, "DefaultInterval")
+            : syntax.TimeSpanFromSeconds(IntervalSeconds);
         editor.ReplaceNode(value, FixSyntax.Annotate(replacement.WithTriviaFrom(value)));
-        return editor.GetChangedDocument();
+        return await syntax.FinishAsync(editor.GetChangedDocument(), cancellationToken).ConfigureAwait(false);
     }
 
     private static Func<CancellationToken, Task<Document>>? PlanClientSocketFix(
@@ -106,10 +107,41 @@ public sealed class MissingDeadPeerDetectionCodeFix : CodeFixProvider
 
         if (creation.Initializer is null && canInsertStatements)
         {
-            return ct => InsertOptionStatementsAsync(document, statement!, receiver!, hasInterval, ct);
+            var anchor = hasInterval ? FindIntervalStatement(statement!, receiver!) ?? statement! : statement!;
+            return ct => InsertOptionStatementsAsync(document, anchor, receiver!, hasInterval, ct);
         }
 
         return ct => AddToSocketInitializerAsync(document, creation, hasInterval, ct);
+    }
+
+    // "socket.Options.KeepAliveInterval = ...;" among the statements after the creation: the timeout goes next to it.
+    private static StatementSyntax? FindIntervalStatement(StatementSyntax creationStatement, ExpressionSyntax receiver)
+    {
+        var siblings = creationStatement.Parent switch
+        {
+            BlockSyntax block => block.Statements.Cast<SyntaxNode>().ToList(),
+            SwitchSectionSyntax section => section.Statements.Cast<SyntaxNode>().ToList(),
+            GlobalStatementSyntax { Parent: CompilationUnitSyntax unit } => unit.Members.Cast<SyntaxNode>().ToList(),
+            _ => new List<SyntaxNode>(),
+        };
+        var receiverText = receiver.ToString();
+        var start = siblings.IndexOf(creationStatement.Parent is GlobalStatementSyntax g ? g : creationStatement);
+        for (var index = start + 1; index >= 1 && index < siblings.Count; index++)
+        {
+            var candidate = siblings[index] is GlobalStatementSyntax global ? global.Statement : siblings[index] as StatementSyntax;
+            if (candidate is ExpressionStatementSyntax
+                {
+                    Expression: AssignmentExpressionSyntax
+                    {
+                        Left: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "KeepAliveInterval", Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Options" } options },
+                    },
+                } && options.Expression.ToString() == receiverText)
+            {
+                return candidate;
+            }
+        }
+
+        return null;
     }
 
     // The statement that creates the socket, and the expression that names it afterwards.
@@ -141,35 +173,31 @@ public sealed class MissingDeadPeerDetectionCodeFix : CodeFixProvider
     private static async Task<Document> InsertRuntimeConfigureAsync(Document document, StatementSyntax statement, ExpressionSyntax receiver, CancellationToken cancellationToken)
     {
         var editor = await DocumentEditor.CreateAsync(document, cancellationToken).ConfigureAwait(false);
-        var keepAlive = editor.SemanticModel.Compilation.GetTypeByMetadataName("WebSocketGuard.KeepAlive");
-        if (keepAlive is null)
-        {
-            return document;
-        }
-
+        var syntax = new FixSyntax(editor.SemanticModel, statement.SpanStart);
         var call = SyntaxFactory.ExpressionStatement(
-            (ExpressionSyntax)editor.Generator.InvocationExpression(
-                FixSyntax.StaticMember(editor.Generator, keepAlive, "Configure"),
-                SyntaxFactory.MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, receiver, SyntaxFactory.IdentifierName("Options"))));
+            SyntaxFactory.InvocationExpression(
+                syntax.StaticMember(KeepAliveType, "Configure"),
+                SyntaxFactory.ArgumentList(SyntaxFactory.SingletonSeparatedList(SyntaxFactory.Argument(
+                    SyntaxFactory.MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, receiver, SyntaxFactory.IdentifierName("Options")))))));
         FixSyntax.TryInsertAfter(editor, statement, FixSyntax.Annotate(call));
-        return editor.GetChangedDocument();
+        return await syntax.FinishAsync(editor.GetChangedDocument(), cancellationToken).ConfigureAwait(false);
     }
 
     private static async Task<Document> InsertOptionStatementsAsync(
         Document document, StatementSyntax statement, ExpressionSyntax receiver, bool hasInterval, CancellationToken cancellationToken)
     {
         var editor = await DocumentEditor.CreateAsync(document, cancellationToken).ConfigureAwait(false);
-        var compilation = editor.SemanticModel.Compilation;
+        var syntax = new FixSyntax(editor.SemanticModel, statement.SpanStart);
         var options = SyntaxFactory.MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, receiver, SyntaxFactory.IdentifierName("Options"));
         var statements = new List<StatementSyntax>();
         if (!hasInterval)
         {
-            statements.Add(SetProperty(options, "KeepAliveInterval", FixSyntax.TimeSpanFromSeconds(editor.Generator, compilation, IntervalSeconds)));
+            statements.Add(SetProperty(options, "KeepAliveInterval", syntax.TimeSpanFromSeconds(IntervalSeconds)));
         }
 
-        statements.Add(SetProperty(options, "KeepAliveTimeout", FixSyntax.TimeSpanFromSeconds(editor.Generator, compilation, TimeoutSeconds)));
+        statements.Add(SetProperty(options, "KeepAliveTimeout", syntax.TimeSpanFromSeconds(TimeoutSeconds)));
         FixSyntax.TryInsertAfter(editor, statement, statements.Select(FixSyntax.Annotate).ToArray());
-        return editor.GetChangedDocument();
+        return await syntax.FinishAsync(editor.GetChangedDocument(), cancellationToken).ConfigureAwait(false);
     }
 
     private static StatementSyntax SetProperty(ExpressionSyntax owner, string property, ExpressionSyntax value)
@@ -182,7 +210,7 @@ public sealed class MissingDeadPeerDetectionCodeFix : CodeFixProvider
     private static AssignmentExpressionSyntax Assign(string property, ExpressionSyntax value)
         => SyntaxFactory.AssignmentExpression(SyntaxKind.SimpleAssignmentExpression, SyntaxFactory.IdentifierName(property), value);
 
-    private static List<ExpressionSyntax> KeepAliveAssignments(SyntaxGenerator generator, Compilation compilation, bool hasInterval, InitializerExpressionSyntax? existing)
+    private static List<ExpressionSyntax> KeepAliveAssignments(FixSyntax syntax, bool hasInterval, InitializerExpressionSyntax? existing)
     {
         var present = new HashSet<string>(
             existing?.Expressions.OfType<AssignmentExpressionSyntax>().Select(a => a.Left).OfType<IdentifierNameSyntax>().Select(n => n.Identifier.ValueText)
@@ -190,10 +218,10 @@ public sealed class MissingDeadPeerDetectionCodeFix : CodeFixProvider
         var result = new List<ExpressionSyntax>();
         if (!hasInterval && !present.Contains("KeepAliveInterval"))
         {
-            result.Add(Assign("KeepAliveInterval", FixSyntax.TimeSpanFromSeconds(generator, compilation, IntervalSeconds)));
+            result.Add(Assign("KeepAliveInterval", syntax.TimeSpanFromSeconds(IntervalSeconds)));
         }
 
-        result.Add(Assign("KeepAliveTimeout", FixSyntax.TimeSpanFromSeconds(generator, compilation, TimeoutSeconds)));
+        result.Add(Assign("KeepAliveTimeout", syntax.TimeSpanFromSeconds(TimeoutSeconds)));
         return result;
     }
 
@@ -201,7 +229,7 @@ public sealed class MissingDeadPeerDetectionCodeFix : CodeFixProvider
     private static async Task<Document> AddToSocketInitializerAsync(Document document, BaseObjectCreationExpressionSyntax creation, bool hasInterval, CancellationToken cancellationToken)
     {
         var editor = await DocumentEditor.CreateAsync(document, cancellationToken).ConfigureAwait(false);
-        var compilation = editor.SemanticModel.Compilation;
+        var syntax = new FixSyntax(editor.SemanticModel, creation.SpanStart);
         var initializer = creation.Initializer;
         var optionsAssignment = initializer?.Expressions.OfType<AssignmentExpressionSyntax>()
             .FirstOrDefault(a => a.Left is IdentifierNameSyntax { Identifier.ValueText: "Options" } && a.Right is InitializerExpressionSyntax);
@@ -209,7 +237,7 @@ public sealed class MissingDeadPeerDetectionCodeFix : CodeFixProvider
         BaseObjectCreationExpressionSyntax newCreation;
         if (optionsAssignment is { Right: InitializerExpressionSyntax nested })
         {
-            var added = KeepAliveAssignments(editor.Generator, compilation, hasInterval, nested);
+            var added = KeepAliveAssignments(syntax, hasInterval, nested);
             var newNested = nested.AddExpressions(added.ToArray());
             newCreation = creation.ReplaceNode(nested, newNested);
         }
@@ -217,7 +245,7 @@ public sealed class MissingDeadPeerDetectionCodeFix : CodeFixProvider
         {
             var nestedInitializer = SyntaxFactory.InitializerExpression(
                 SyntaxKind.ObjectInitializerExpression,
-                SyntaxFactory.SeparatedList(KeepAliveAssignments(editor.Generator, compilation, hasInterval, null)));
+                SyntaxFactory.SeparatedList(KeepAliveAssignments(syntax, hasInterval, null)));
             var optionsInit = SyntaxFactory.AssignmentExpression(SyntaxKind.SimpleAssignmentExpression, SyntaxFactory.IdentifierName("Options"), nestedInitializer);
             newCreation = initializer is null
                 ? WithInitializer(creation, SyntaxFactory.InitializerExpression(SyntaxKind.ObjectInitializerExpression, SyntaxFactory.SingletonSeparatedList<ExpressionSyntax>(optionsInit)))
@@ -225,19 +253,20 @@ public sealed class MissingDeadPeerDetectionCodeFix : CodeFixProvider
         }
 
         editor.ReplaceNode(creation, FixSyntax.Annotate(newCreation));
-        return editor.GetChangedDocument();
+        return await syntax.FinishAsync(editor.GetChangedDocument(), cancellationToken).ConfigureAwait(false);
     }
 
     // new WebSocketCreationOptions { ..., KeepAliveInterval = ..., KeepAliveTimeout = ... }
     private static async Task<Document> AddToInitializerAsync(Document document, BaseObjectCreationExpressionSyntax creation, bool hasInterval, CancellationToken cancellationToken)
     {
         var editor = await DocumentEditor.CreateAsync(document, cancellationToken).ConfigureAwait(false);
-        var added = KeepAliveAssignments(editor.Generator, editor.SemanticModel.Compilation, hasInterval, creation.Initializer);
+        var syntax = new FixSyntax(editor.SemanticModel, creation.SpanStart);
+        var added = KeepAliveAssignments(syntax, hasInterval, creation.Initializer);
         var newCreation = creation.Initializer is null
             ? WithInitializer(creation, SyntaxFactory.InitializerExpression(SyntaxKind.ObjectInitializerExpression, SyntaxFactory.SeparatedList(added)))
             : creation.WithInitializer(creation.Initializer.AddExpressions(added.ToArray()));
         editor.ReplaceNode(creation, FixSyntax.Annotate(newCreation));
-        return editor.GetChangedDocument();
+        return await syntax.FinishAsync(editor.GetChangedDocument(), cancellationToken).ConfigureAwait(false);
     }
 
     private static BaseObjectCreationExpressionSyntax WithInitializer(BaseObjectCreationExpressionSyntax creation, InitializerExpressionSyntax initializer)
@@ -264,20 +293,14 @@ public sealed class MissingDeadPeerDetectionCodeFix : CodeFixProvider
     private static async Task<Document> AddUseWebSocketsOptionsAsync(Document document, InvocationExpressionSyntax invocation, CancellationToken cancellationToken)
     {
         var editor = await DocumentEditor.CreateAsync(document, cancellationToken).ConfigureAwait(false);
-        var compilation = editor.SemanticModel.Compilation;
-        var optionsType = compilation.GetTypeByMetadataName("Microsoft.AspNetCore.Builder.WebSocketOptions");
-        if (optionsType is null)
-        {
-            return document;
-        }
-
-        var creation = SyntaxFactory.ObjectCreationExpression(FixSyntax.Type(editor.Generator, optionsType))
+        var syntax = new FixSyntax(editor.SemanticModel, invocation.SpanStart);
+        var creation = SyntaxFactory.ObjectCreationExpression(syntax.Type("Microsoft.AspNetCore.Builder.WebSocketOptions"))
             .WithArgumentList(null)
             .WithInitializer(SyntaxFactory.InitializerExpression(
                 SyntaxKind.ObjectInitializerExpression,
-                SyntaxFactory.SeparatedList(KeepAliveAssignments(editor.Generator, compilation, hasInterval: false, existing: null))));
+                SyntaxFactory.SeparatedList(KeepAliveAssignments(syntax, hasInterval: false, existing: null))));
         var newInvocation = invocation.WithArgumentList(invocation.ArgumentList.AddArguments(SyntaxFactory.Argument(creation)));
         editor.ReplaceNode(invocation, FixSyntax.Annotate(newInvocation));
-        return editor.GetChangedDocument();
+        return await syntax.FinishAsync(editor.GetChangedDocument(), cancellationToken).ConfigureAwait(false);
     }
 }
