@@ -115,6 +115,25 @@ internal sealed class FixSyntax
             ? eol
             : SyntaxFactory.LineFeed;
 
+    // Static forms: the names come out fully qualified and are simplified as far as the file's usings allow.
+    // Prefer an instance, which writes short names and adds the usings.
+
+    /// <summary><c>TimeSpan.FromSeconds(n)</c> (qualified unless <c>System</c> is imported).</summary>
+    public static ExpressionSyntax TimeSpanFromSeconds(SyntaxGenerator generator, Compilation compilation, int seconds)
+    {
+        var timeSpan = compilation.GetTypeByMetadataName("System.TimeSpan");
+        var typeExpression = timeSpan is null ? SyntaxFactory.IdentifierName("TimeSpan") : generator.TypeExpression(timeSpan, addImport: true);
+        return (ExpressionSyntax)generator.InvocationExpression(generator.MemberAccessExpression(typeExpression, "FromSeconds"), generator.LiteralExpression(seconds));
+    }
+
+    /// <summary>A static member of a type (qualified unless its namespace is imported).</summary>
+    public static ExpressionSyntax StaticMember(SyntaxGenerator generator, INamedTypeSymbol type, string member)
+        => (ExpressionSyntax)generator.MemberAccessExpression(generator.TypeExpression(type, addImport: true), member);
+
+    /// <summary>A type name (qualified unless its namespace is imported).</summary>
+    public static TypeSyntax Type(SyntaxGenerator generator, INamedTypeSymbol type)
+        => (TypeSyntax)generator.TypeExpression(type, addImport: true);
+
     public static T Annotate<T>(T node)
         where T : SyntaxNode
         => node.WithAdditionalAnnotations(Formatter.Annotation, Simplifier.Annotation);
