@@ -84,7 +84,7 @@ public sealed class ReceiveBufferPerIterationCodeFix : CodeFixProvider
     private static async Task<Document> HoistAsync(Document document, LocalDeclarationStatementSyntax declaration, StatementSyntax loop, CancellationToken cancellationToken)
     {
         var editor = await DocumentEditor.CreateAsync(document, cancellationToken).ConfigureAwait(false);
-        var moved = declaration.WithoutLeadingTrivia().WithTrailingTrivia(SyntaxFactory.ElasticCarriageReturnLineFeed).WithAdditionalAnnotations(Formatter.Annotation);
+        var moved = declaration.WithoutLeadingTrivia().WithAdditionalAnnotations(Formatter.Annotation);
         editor.RemoveNode(declaration, SyntaxRemoveOptions.KeepNoTrivia);
         if (loop.Parent is GlobalStatementSyntax global)
         {
