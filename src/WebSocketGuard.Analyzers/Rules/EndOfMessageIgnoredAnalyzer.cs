@@ -81,7 +81,11 @@ public sealed class EndOfMessageIgnoredAnalyzer : WebSocketAnalyzer
         return false;
     }
 
+    // A decoder is the clearest evidence, so it is preferred to the handler call that may wrap it.
     private static IInvocationOperation? FindWholeMessageConsumer(ReceiveCall call, ISymbol containingSymbol, WebSocketSymbols symbols)
+        => FindConsumer(call, containingSymbol, symbols, decoders: true) ?? FindConsumer(call, containingSymbol, symbols, decoders: false);
+
+    private static IInvocationOperation? FindConsumer(ReceiveCall call, ISymbol containingSymbol, WebSocketSymbols symbols, bool decoders)
     {
         var buffer = call.BufferSymbol;
         var receiveStart = call.Invocation.Syntax.SpanStart;
@@ -95,7 +99,7 @@ public sealed class EndOfMessageIgnoredAnalyzer : WebSocketAnalyzer
             }
 
             var isDecoder = IsDecoder(candidate.TargetMethod, symbols);
-            if (!isDecoder && !IsHandler(candidate.TargetMethod, containingSymbol, symbols))
+            if (isDecoder != decoders || (!isDecoder && !IsHandler(candidate.TargetMethod, containingSymbol, symbols)))
             {
                 continue;
             }
