@@ -1,0 +1,592 @@
+using Microsoft.CodeAnalysis.Testing;
+using Xunit;
+using Verify = WebSocketGuard.Analyzers.Tests.Verifier<
+    WebSocketGuard.Analyzers.CloseMessageNotHandledAnalyzer,
+    WebSocketGuard.CodeFixes.CloseMessageNotHandledCodeFix>;
+
+namespace WebSocketGuard.Analyzers.Tests.Rules;
+
+public class CloseMessageNotHandledAnalyzerTests
+{
+    [Theory]
+    [InlineData(TargetFramework.Net80)]
+    [InlineData(TargetFramework.Net100)]
+    public async Task Client_loop_without_close_check_is_reported_and_fixed(TargetFramework framework)
+    {
+        const string source = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Text;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class PriceClient
+            {
+                async Task ListenAsync(ClientWebSocket socket, Action<string> onPrice, CancellationToken ct)
+                {
+                    var buffer = new byte[4096];
+                    while (true)
+                    {
+                        var result = await {|#0:socket.ReceiveAsync(new ArraySegment<byte>(buffer), ct)|};
+                        onPrice(Encoding.UTF8.GetString(buffer, 0, result.Count));
+                    }
+                }
+            }
+            """;
+        const string fixedSource = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Text;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class PriceClient
+            {
+                async Task ListenAsync(ClientWebSocket socket, Action<string> onPrice, CancellationToken ct)
+                {
+                    var buffer = new byte[4096];
+                    while (true)
+                    {
+                        var result = await socket.ReceiveAsync(new ArraySegment<byte>(buffer), ct);
+                        if (result.MessageType == WebSocketMessageType.Close)
+                        {
+                            await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, ct);
+                            break;
+                        }
+
+                        onPrice(Encoding.UTF8.GetString(buffer, 0, result.Count));
+                    }
+                }
+            }
+            """;
+
+        await Verify.VerifyCodeFixAsync(source, fixedSource, framework, expected: Verify.Diagnostic().WithLocation(0).WithArguments("socket"));
+    }
+
+    [Fact]
+    public async Task Server_handler_with_memory_overload_is_reported_and_fixed()
+    {
+        const string source = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using Microsoft.AspNetCore.Http;
+
+            static class EchoEndpoint
+            {
+                public static async Task HandleAsync(HttpContext context)
+                {
+                    using var webSocket = await context.WebSockets.AcceptWebSocketAsync();
+                    var buffer = new byte[1024];
+                    while (!context.RequestAborted.IsCancellationRequested)
+                    {
+                        ValueWebSocketReceiveResult received = await {|#0:webSocket.ReceiveAsync(buffer.AsMemory(), context.RequestAborted)|};
+                        await webSocket.SendAsync(buffer.AsMemory(0, received.Count), received.MessageType, received.EndOfMessage, context.RequestAborted);
+                    }
+                }
+            }
+            """;
+        const string fixedSource = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using Microsoft.AspNetCore.Http;
+
+            static class EchoEndpoint
+            {
+                public static async Task HandleAsync(HttpContext context)
+                {
+                    using var webSocket = await context.WebSockets.AcceptWebSocketAsync();
+                    var buffer = new byte[1024];
+                    while (!context.RequestAborted.IsCancellationRequested)
+                    {
+                        ValueWebSocketReceiveResult received = await webSocket.ReceiveAsync(buffer.AsMemory(), context.RequestAborted);
+                        if (received.MessageType == WebSocketMessageType.Close)
+                        {
+                            await webSocket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, context.RequestAborted);
+                            break;
+                        }
+
+                        await webSocket.SendAsync(buffer.AsMemory(0, received.Count), received.MessageType, received.EndOfMessage, context.RequestAborted);
+                    }
+                }
+            }
+            """;
+
+        await Verify.VerifyCodeFixAsync(source, fixedSource, TargetFramework.Net100, ProjectReferences.AspNetCore,
+            Verify.Diagnostic().WithLocation(0).WithArguments("webSocket"));
+    }
+
+    [Fact]
+    public async Task Close_after_the_loop_only_needs_a_break()
+    {
+        const string source = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class Feed
+            {
+                async Task RunAsync(Uri uri, Func<byte[], int, Task> handle, CancellationToken ct)
+                {
+                    using var socket = new ClientWebSocket();
+                    await socket.ConnectAsync(uri, ct);
+                    var buffer = new byte[8192];
+                    WebSocketReceiveResult result;
+                    while (!ct.IsCancellationRequested)
+                    {
+                        result = await {|#0:socket.ReceiveAsync(buffer, ct)|};
+                        await handle(buffer, result.Count);
+                    }
+
+                    await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", ct);
+                }
+            }
+            """;
+        const string fixedSource = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class Feed
+            {
+                async Task RunAsync(Uri uri, Func<byte[], int, Task> handle, CancellationToken ct)
+                {
+                    using var socket = new ClientWebSocket();
+                    await socket.ConnectAsync(uri, ct);
+                    var buffer = new byte[8192];
+                    WebSocketReceiveResult result;
+                    while (!ct.IsCancellationRequested)
+                    {
+                        result = await socket.ReceiveAsync(buffer, ct);
+                        if (result.MessageType == WebSocketMessageType.Close)
+                        {
+                            break;
+                        }
+
+                        await handle(buffer, result.Count);
+                    }
+
+                    await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", ct);
+                }
+            }
+            """;
+
+        await Verify.VerifyCodeFixAsync(source, fixedSource, expected: Verify.Diagnostic().WithLocation(0).WithArguments("socket"));
+    }
+
+    [Fact]
+    public async Task State_guard_on_own_socket_that_never_answers_is_reported()
+    {
+        const string source = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Text;
+            using System.Threading.Tasks;
+            using Microsoft.AspNetCore.Http;
+
+            static class ChatEndpoint
+            {
+                public static async Task HandleAsync(HttpContext context, Func<string, Task> broadcast)
+                {
+                    var socket = await context.WebSockets.AcceptWebSocketAsync();
+                    var buffer = new byte[4096];
+                    while (socket.State == WebSocketState.Open)
+                    {
+                        var result = await {|#0:socket.ReceiveAsync(new ArraySegment<byte>(buffer), context.RequestAborted)|};
+                        await broadcast(Encoding.UTF8.GetString(buffer, 0, result.Count));
+                    }
+                }
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source, TargetFramework.Net100, ProjectReferences.AspNetCore,
+            Verify.Diagnostic().WithLocation(0).WithArguments("socket"));
+    }
+
+    [Fact]
+    public async Task Discarded_result_in_a_drain_loop_is_reported_without_a_fix()
+    {
+        const string source = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class Drainer
+            {
+                async Task DrainAsync(WebSocket socket, CancellationToken ct)
+                {
+                    var buffer = new byte[256];
+                    for (;;)
+                    {
+                        await {|#0:socket.ReceiveAsync(buffer, ct)|};
+                    }
+                }
+            }
+            """;
+
+        var test = Verify.Create();
+        test.TestCode = source;
+        test.FixedCode = source;
+        test.ExpectedDiagnostics.Add(Verify.Diagnostic().WithLocation(0).WithArguments("socket"));
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task Fix_all_handles_every_loop_in_the_document()
+    {
+        const string source = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class Bridge
+            {
+                async Task PumpAsync(WebSocket from, WebSocket to, CancellationToken ct)
+                {
+                    var buffer = new byte[4096];
+                    while (true)
+                    {
+                        var result = await {|#0:from.ReceiveAsync(buffer, ct)|};
+                        await to.SendAsync(new ArraySegment<byte>(buffer, 0, result.Count), result.MessageType, result.EndOfMessage, ct);
+                    }
+                }
+
+                async Task LogAsync(WebSocket socket, Action<int> log, CancellationToken ct)
+                {
+                    var buffer = new byte[4096];
+                    while (true)
+                    {
+                        var frame = await {|#1:socket.ReceiveAsync(buffer.AsMemory(), ct)|};
+                        log(frame.Count);
+                    }
+                }
+            }
+            """;
+        const string fixedSource = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class Bridge
+            {
+                async Task PumpAsync(WebSocket from, WebSocket to, CancellationToken ct)
+                {
+                    var buffer = new byte[4096];
+                    while (true)
+                    {
+                        var result = await from.ReceiveAsync(buffer, ct);
+                        if (result.MessageType == WebSocketMessageType.Close)
+                        {
+                            await from.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, ct);
+                            break;
+                        }
+
+                        await to.SendAsync(new ArraySegment<byte>(buffer, 0, result.Count), result.MessageType, result.EndOfMessage, ct);
+                    }
+                }
+
+                async Task LogAsync(WebSocket socket, Action<int> log, CancellationToken ct)
+                {
+                    var buffer = new byte[4096];
+                    while (true)
+                    {
+                        var frame = await socket.ReceiveAsync(buffer.AsMemory(), ct);
+                        if (frame.MessageType == WebSocketMessageType.Close)
+                        {
+                            await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, ct);
+                            break;
+                        }
+
+                        log(frame.Count);
+                    }
+                }
+            }
+            """;
+
+        var test = Verify.Create();
+        test.TestCode = source;
+        test.FixedCode = fixedSource;
+        test.ExpectedDiagnostics.Add(Verify.Diagnostic().WithLocation(0).WithArguments("from"));
+        test.ExpectedDiagnostics.Add(Verify.Diagnostic().WithLocation(1).WithArguments("socket"));
+        test.NumberOfFixAllIterations = 1;
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task Close_message_type_check_is_silent()
+    {
+        const string source = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Text;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class Client
+            {
+                async Task ListenAsync(ClientWebSocket socket, Action<string> onText, CancellationToken ct)
+                {
+                    var buffer = new byte[4096];
+                    while (true)
+                    {
+                        var result = await socket.ReceiveAsync(new ArraySegment<byte>(buffer), ct);
+                        if (result.MessageType == WebSocketMessageType.Close)
+                        {
+                            await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, ct);
+                            return;
+                        }
+
+                        onText(Encoding.UTF8.GetString(buffer, 0, result.Count));
+                    }
+                }
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source);
+    }
+
+    [Fact]
+    public async Task Close_status_loop_condition_is_silent()
+    {
+        const string source = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            static class Echo
+            {
+                public static async Task RunAsync(WebSocket webSocket)
+                {
+                    var buffer = new byte[1024 * 4];
+                    var receiveResult = await webSocket.ReceiveAsync(new ArraySegment<byte>(buffer), CancellationToken.None);
+                    while (!receiveResult.CloseStatus.HasValue)
+                    {
+                        await webSocket.SendAsync(new ArraySegment<byte>(buffer, 0, receiveResult.Count), receiveResult.MessageType, receiveResult.EndOfMessage, CancellationToken.None);
+                        receiveResult = await webSocket.ReceiveAsync(new ArraySegment<byte>(buffer), CancellationToken.None);
+                    }
+
+                    await webSocket.CloseAsync(receiveResult.CloseStatus.Value, receiveResult.CloseStatusDescription, CancellationToken.None);
+                }
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source);
+    }
+
+    [Fact]
+    public async Task Switch_on_message_type_is_silent()
+    {
+        const string source = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class Dispatcher
+            {
+                async Task RunAsync(WebSocket socket, CancellationToken ct)
+                {
+                    var buffer = new byte[4096];
+                    while (true)
+                    {
+                        var result = await socket.ReceiveAsync(buffer.AsMemory(), ct);
+                        switch (result.MessageType)
+                        {
+                            case WebSocketMessageType.Close:
+                                await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, ct);
+                                return;
+                            case WebSocketMessageType.Text:
+                                break;
+                        }
+                    }
+                }
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source);
+    }
+
+    [Fact]
+    public async Task Result_handed_to_a_callback_is_silent()
+    {
+        const string source = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class Middleware
+            {
+                async Task ReceiveAsync(WebSocket socket, Func<WebSocketReceiveResult, byte[], Task> handleMessage, CancellationToken ct)
+                {
+                    var buffer = new byte[4096];
+                    while (socket.State == WebSocketState.Open)
+                    {
+                        var result = await socket.ReceiveAsync(new ArraySegment<byte>(buffer), ct);
+                        await handleMessage(result, buffer);
+                    }
+                }
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source);
+    }
+
+    [Fact]
+    public async Task State_guard_answered_after_the_loop_is_silent()
+    {
+        const string source = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class Session
+            {
+                async Task RunAsync(Uri uri, Action<byte[], int> onData, CancellationToken ct)
+                {
+                    using var socket = new ClientWebSocket();
+                    await socket.ConnectAsync(uri, ct);
+                    var buffer = new byte[4096];
+                    while (socket.State == WebSocketState.Open)
+                    {
+                        var result = await socket.ReceiveAsync(buffer, ct);
+                        onData(buffer, result.Count);
+                    }
+
+                    if (socket.State == WebSocketState.CloseReceived)
+                    {
+                        await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, ct);
+                    }
+                }
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source);
+    }
+
+    [Fact]
+    public async Task State_guard_on_a_parameter_is_left_to_the_caller()
+    {
+        const string source = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class Reader
+            {
+                public async Task ReadAsync(WebSocket socket, Action<byte[], int> onData, CancellationToken ct)
+                {
+                    var buffer = new byte[4096];
+                    while (socket.State == WebSocketState.Open)
+                    {
+                        var result = await socket.ReceiveAsync(buffer, ct);
+                        onData(buffer, result.Count);
+                    }
+                }
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source);
+    }
+
+    [Fact]
+    public async Task Fragment_loop_of_a_single_message_is_left_to_the_caller()
+    {
+        const string source = """
+            using System;
+            using System.IO;
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            static class Messages
+            {
+                public static async Task<byte[]> ReadMessageAsync(WebSocket socket, CancellationToken ct)
+                {
+                    var buffer = new byte[4096];
+                    using var message = new MemoryStream();
+                    ValueWebSocketReceiveResult result;
+                    do
+                    {
+                        result = await socket.ReceiveAsync(buffer.AsMemory(), ct);
+                        if (message.Length + result.Count > 65536)
+                        {
+                            throw new InvalidDataException("too big");
+                        }
+
+                        message.Write(buffer, 0, result.Count);
+                    }
+                    while (!result.EndOfMessage);
+
+                    return message.ToArray();
+                }
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source);
+    }
+
+    [Fact]
+    public async Task Socket_close_status_check_is_silent()
+    {
+        const string source = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class Demuxer
+            {
+                async Task RunLoopAsync(WebSocket webSocket, Action<byte[], int> onFrame, CancellationToken ct)
+                {
+                    var buffer = new byte[1024 * 1024];
+                    while (!ct.IsCancellationRequested)
+                    {
+                        var result = await webSocket.ReceiveAsync(new ArraySegment<byte>(buffer), ct);
+                        if (webSocket.CloseStatus != null)
+                        {
+                            return;
+                        }
+
+                        onFrame(buffer, result.Count);
+                    }
+                }
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source);
+    }
+
+    [Fact]
+    public async Task Single_receive_outside_a_loop_is_silent()
+    {
+        const string source = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class Handshake
+            {
+                async Task<int> ReadGreetingAsync(WebSocket socket, byte[] buffer, CancellationToken ct)
+                {
+                    var result = await socket.ReceiveAsync(buffer, ct);
+                    return result.Count;
+                }
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source);
+    }
+}

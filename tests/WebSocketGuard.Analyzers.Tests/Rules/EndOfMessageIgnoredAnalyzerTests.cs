@@ -1,0 +1,367 @@
+using Microsoft.CodeAnalysis.Testing;
+using Xunit;
+using Verify = WebSocketGuard.Analyzers.Tests.Verifier<
+    WebSocketGuard.Analyzers.EndOfMessageIgnoredAnalyzer,
+    Microsoft.CodeAnalysis.Testing.EmptyCodeFixProvider>;
+
+namespace WebSocketGuard.Analyzers.Tests.Rules;
+
+public class EndOfMessageIgnoredAnalyzerTests
+{
+    [Theory]
+    [InlineData(TargetFramework.Net80)]
+    [InlineData(TargetFramework.Net100)]
+    public async Task Each_receive_decoded_as_text_is_reported(TargetFramework framework)
+    {
+        const string source = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Text;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class ChatClient
+            {
+                async Task ListenAsync(ClientWebSocket socket, Action<string> onMessage, CancellationToken ct)
+                {
+                    var buffer = new byte[256];
+                    while (socket.State == WebSocketState.Open)
+                    {
+                        var result = await {|#0:socket.ReceiveAsync(new ArraySegment<byte>(buffer), ct)|};
+                        if (result.MessageType == WebSocketMessageType.Close)
+                        {
+                            await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, ct);
+                            break;
+                        }
+
+                        onMessage({|#1:Encoding.UTF8.GetString(buffer, 0, result.Count)|});
+                    }
+                }
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source, framework, ProjectReferences.None,
+            Verify.Diagnostic().WithLocation(0).WithLocation(1).WithArguments("GetString"));
+    }
+
+    [Fact]
+    public async Task Json_deserialized_from_one_memory_receive_is_reported()
+    {
+        const string source = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Text.Json;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            record Quote(string Symbol, decimal Price);
+
+            class QuoteFeed
+            {
+                private readonly byte[] _buffer = new byte[8192];
+
+                async Task RunAsync(WebSocket socket, Action<Quote?> onQuote, CancellationToken ct)
+                {
+                    while (true)
+                    {
+                        ValueWebSocketReceiveResult result = await {|#0:socket.ReceiveAsync(_buffer.AsMemory(), ct)|};
+                        if (result.MessageType == WebSocketMessageType.Close)
+                        {
+                            return;
+                        }
+
+                        onQuote({|#1:JsonSerializer.Deserialize<Quote>(_buffer.AsSpan(0, result.Count))|});
+                    }
+                }
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source, expected: Verify.Diagnostic().WithLocation(0).WithLocation(1).WithArguments("Deserialize"));
+    }
+
+    [Fact]
+    public async Task Server_handler_passing_buffer_to_its_own_handler_is_reported()
+    {
+        const string source = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Threading.Tasks;
+            using Microsoft.AspNetCore.Http;
+
+            class WebSocketController
+            {
+                public async Task GetAsync(HttpContext context)
+                {
+                    using var socket = await context.WebSockets.AcceptWebSocketAsync();
+                    var buffer = new byte[10 * 1024];
+                    while (true)
+                    {
+                        var result = await {|#0:socket.ReceiveAsync(new ArraySegment<byte>(buffer), context.RequestAborted)|};
+                        if (result.CloseStatus.HasValue)
+                        {
+                            await socket.CloseAsync(result.CloseStatus.Value, result.CloseStatusDescription, context.RequestAborted);
+                            return;
+                        }
+
+                        await {|#1:HandleMessageTextAsync(buffer, result.Count)|};
+                    }
+                }
+
+                private Task HandleMessageTextAsync(byte[] data, int count) => Task.CompletedTask;
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source, TargetFramework.Net100, ProjectReferences.AspNetCore,
+            Verify.Diagnostic().WithLocation(0).WithLocation(1).WithArguments("HandleMessageTextAsync"));
+    }
+
+    [Fact]
+    public async Task Single_receive_decoded_as_a_reply_is_reported()
+    {
+        const string source = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Text;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class Rpc
+            {
+                async Task<string> CallAsync(ClientWebSocket socket, string request, CancellationToken ct)
+                {
+                    await socket.SendAsync(Encoding.UTF8.GetBytes(request), WebSocketMessageType.Text, true, ct);
+                    var buffer = new byte[1024];
+                    var reply = await {|#0:socket.ReceiveAsync(buffer, ct)|};
+                    return {|#1:Encoding.UTF8.GetString(buffer, 0, reply.Count)|};
+                }
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source, expected: Verify.Diagnostic().WithLocation(0).WithLocation(1).WithArguments("GetString"));
+    }
+
+    [Fact]
+    public async Task Delegate_given_the_buffer_is_reported()
+    {
+        const string source = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class Transport
+            {
+                public event Action<byte[], int>? MessageReceived;
+
+                async Task PumpAsync(WebSocket socket, CancellationToken ct)
+                {
+                    var buffer = new byte[4096];
+                    while (socket.State == WebSocketState.Open)
+                    {
+                        var result = await {|#0:socket.ReceiveAsync(buffer, ct)|};
+                        MessageReceived?{|#1:.Invoke(buffer, result.Count)|};
+                    }
+                }
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source, expected: Verify.Diagnostic().WithLocation(0).WithLocation(1).WithArguments("MessageReceived"));
+    }
+
+    [Fact]
+    public async Task Fragments_reassembled_until_end_of_message_are_silent()
+    {
+        const string source = """
+            using System;
+            using System.IO;
+            using System.Net.WebSockets;
+            using System.Text;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class Client
+            {
+                async Task ListenAsync(WebSocket socket, Action<string> onMessage, CancellationToken ct)
+                {
+                    var buffer = new byte[4096];
+                    using var message = new MemoryStream();
+                    while (true)
+                    {
+                        var result = await socket.ReceiveAsync(buffer.AsMemory(), ct);
+                        if (result.MessageType == WebSocketMessageType.Close)
+                        {
+                            return;
+                        }
+
+                        if (message.Length + result.Count > 65536)
+                        {
+                            return;
+                        }
+
+                        message.Write(buffer, 0, result.Count);
+                        if (result.EndOfMessage)
+                        {
+                            onMessage(Encoding.UTF8.GetString(message.GetBuffer(), 0, (int)message.Length));
+                            message.SetLength(0);
+                        }
+                    }
+                }
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source);
+    }
+
+    [Fact]
+    public async Task Echo_forwarding_end_of_message_is_silent()
+    {
+        const string source = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Text;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class Echo
+            {
+                async Task RunAsync(WebSocket socket, Action<string> log, CancellationToken ct)
+                {
+                    var buffer = new byte[1024];
+                    var result = await socket.ReceiveAsync(new ArraySegment<byte>(buffer), ct);
+                    while (!result.CloseStatus.HasValue)
+                    {
+                        await socket.SendAsync(new ArraySegment<byte>(buffer, 0, result.Count), result.MessageType, result.EndOfMessage, ct);
+                        result = await socket.ReceiveAsync(new ArraySegment<byte>(buffer), ct);
+                    }
+                }
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source);
+    }
+
+    [Fact]
+    public async Task Result_handed_to_the_handler_is_silent()
+    {
+        const string source = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class Middleware
+            {
+                async Task ReceiveAsync(WebSocket socket, Func<WebSocketReceiveResult, byte[], Task> handle, CancellationToken ct)
+                {
+                    var buffer = new byte[4096];
+                    while (socket.State == WebSocketState.Open)
+                    {
+                        var result = await socket.ReceiveAsync(new ArraySegment<byte>(buffer), ct);
+                        await handle(result, buffer);
+                    }
+                }
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source);
+    }
+
+    [Fact]
+    public async Task Byte_stream_copied_to_a_stream_is_silent()
+    {
+        const string source = """
+            using System;
+            using System.IO;
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class WebSocketStream
+            {
+                async Task<int> ReadAsync(WebSocket socket, byte[] buffer, int offset, int count, CancellationToken ct)
+                {
+                    var result = await socket.ReceiveAsync(new ArraySegment<byte>(buffer, offset, count), ct);
+                    return result.Count;
+                }
+
+                async Task CopyAsync(WebSocket socket, Stream destination, Action<int> log, CancellationToken ct)
+                {
+                    var buffer = new byte[4096];
+                    while (socket.State == WebSocketState.Open)
+                    {
+                        var result = await socket.ReceiveAsync(buffer.AsMemory(), ct);
+                        log(result.Count);
+                        await destination.WriteAsync(buffer.AsMemory(0, result.Count), ct);
+                    }
+                }
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source);
+    }
+
+    [Fact]
+    public async Task Explicit_full_buffer_check_is_silent()
+    {
+        const string source = """
+            using System;
+            using System.IO;
+            using System.Net.WebSockets;
+            using System.Text;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class Client
+            {
+                async Task<string> ReadSmallMessageAsync(WebSocket socket, CancellationToken ct)
+                {
+                    var buffer = new byte[512];
+                    var result = await socket.ReceiveAsync(buffer, ct);
+                    if (result.Count == buffer.Length)
+                    {
+                        throw new InvalidDataException("message does not fit");
+                    }
+
+                    return Encoding.UTF8.GetString(buffer, 0, result.Count);
+                }
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source);
+    }
+
+    [Fact]
+    public async Task Decoded_pieces_collected_in_a_builder_are_silent()
+    {
+        const string source = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Text;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class LineReader
+            {
+                async Task ReadLinesAsync(WebSocket socket, Action<string> onLine, CancellationToken ct)
+                {
+                    var buffer = new byte[1024];
+                    var pending = new StringBuilder();
+                    while (socket.State == WebSocketState.Open)
+                    {
+                        var result = await socket.ReceiveAsync(buffer, ct);
+                        pending.Append(Encoding.UTF8.GetString(buffer, 0, result.Count));
+                        var text = pending.ToString();
+                        var newline = text.IndexOf('\n');
+                        if (newline >= 0)
+                        {
+                            onLine(text.Substring(0, newline));
+                            pending.Remove(0, newline + 1);
+                        }
+                    }
+                }
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source);
+    }
+}
