@@ -22,17 +22,41 @@ public partial class RobustnessTests
         var snippets = TestSnippets.All();
         Assert.True(snippets.Count >= 5, "expected the rule tests' snippets to be found");
 
+        // Each snippet alone, then all its broken variants together in one compilation (one tree each):
+        // the variants clash with each other too, which only adds to the brokenness being tested.
         var failures = new ConcurrentBag<string>();
-        var variants = snippets.SelectMany((s, i) => BrokenVariants(s, seed: i).Prepend(s)).ToList();
-        await Parallel.ForEachAsync(variants, async (source, ct) =>
+        var batches = snippets.SelectMany((s, i) => new[] { new[] { s }, BrokenVariants(s, seed: i).ToArray() }).ToList();
+        await Parallel.ForEachAsync(batches, async (sources, ct) =>
         {
-            foreach (var failure in await RunAllAnalyzersAsync(source))
+            foreach (var failure in await RunAllAnalyzersAsync(sources))
             {
                 failures.Add(failure);
             }
         });
 
-        Assert.True(failures.IsEmpty, $"{failures.Count} analyzer exception(s) over {variants.Count} sources:\n" + string.Join("\n\n", failures.Take(5)));
+        Assert.True(failures.IsEmpty, $"{failures.Count} analyzer exception(s) over {batches.Sum(b => b.Length)} sources:\n" + string.Join("\n\n", failures.Take(5)));
+    }
+
+    [Fact]
+    public async Task The_harness_catches_an_analyzer_that_throws()
+    {
+        var failures = await RunAllAnalyzersAsync(new[] { "class C { void M() { M(); } }" }, ImmutableArray.Create<DiagnosticAnalyzer>(new ThrowingAnalyzer()));
+        Assert.Contains(failures, f => f.Contains("ThrowingAnalyzer", StringComparison.Ordinal));
+    }
+
+    [DiagnosticAnalyzer(LanguageNames.CSharp)]
+    private sealed class ThrowingAnalyzer : DiagnosticAnalyzer
+    {
+        private static readonly DiagnosticDescriptor Rule = new("TEST0001", "t", "t", "Test", DiagnosticSeverity.Warning, true);
+
+        public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);
+
+        public override void Initialize(AnalysisContext context)
+        {
+            context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+            context.EnableConcurrentExecution();
+            context.RegisterOperationAction(_ => throw new InvalidOperationException("boom"), OperationKind.Invocation);
+        }
     }
 
     [Fact]
@@ -56,18 +80,18 @@ public partial class RobustnessTests
         Assert.True(diagnostics.IsEmpty, "good code must stay silent:\n" + string.Join("\n", diagnostics));
     }
 
-    internal static async Task<IReadOnlyList<string>> RunAllAnalyzersAsync(string source)
+    internal static async Task<IReadOnlyList<string>> RunAllAnalyzersAsync(IReadOnlyList<string> sources, ImmutableArray<DiagnosticAnalyzer>? analyzers = null)
     {
-        var tree = CSharpSyntaxTree.ParseText(source, ParseOptions, "Snippet.cs");
-        var compilation = CreateCompilation(new[] { tree });
+        var trees = sources.Select((source, i) => CSharpSyntaxTree.ParseText(source, ParseOptions, $"Snippet{i}.cs"));
+        var compilation = CreateCompilation(trees);
         var exceptions = new ConcurrentBag<string>();
-        var diagnostics = await compilation.WithAnalyzers(AllRules.Analyzers, Options(exceptions)).GetAnalyzerDiagnosticsAsync();
+        var diagnostics = await compilation.WithAnalyzers(analyzers ?? AllRules.Analyzers, Options(exceptions)).GetAnalyzerDiagnosticsAsync();
         foreach (var crash in diagnostics.Where(d => d.Id == "AD0001"))
         {
             exceptions.Add(crash.ToString());
         }
 
-        return exceptions.Select(e => e + "\n--- source ---\n" + source).ToList();
+        return exceptions.Select(e => e + "\n--- sources ---\n" + string.Join("\n---\n", sources)).ToList();
     }
 
     private static CompilationWithAnalyzersOptions Options(ConcurrentBag<string> exceptions)
