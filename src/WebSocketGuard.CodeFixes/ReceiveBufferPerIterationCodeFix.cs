@@ -53,7 +53,15 @@ public sealed class ReceiveBufferPerIterationCodeFix : CodeFixProvider
     // and no other variable of the member has the buffer's name (it would clash once the scope widens).
     private static (LocalDeclarationStatementSyntax Declaration, StatementSyntax Loop)? FindHoist(SyntaxNode allocation)
     {
-        if (allocation.Parent is not EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax declarator }
+        // Through 'new ArraySegment<byte>(new byte[n])' or '.AsMemory()' up to the variable's initializer.
+        var value = allocation;
+        while (value.Parent is ArgumentSyntax or ArgumentListSyntax or BaseObjectCreationExpressionSyntax or InvocationExpressionSyntax
+               or MemberAccessExpressionSyntax or ParenthesizedExpressionSyntax or CastExpressionSyntax)
+        {
+            value = value.Parent;
+        }
+
+        if (value.Parent is not EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax declarator }
             || declarator.Parent?.Parent is not LocalDeclarationStatementSyntax declaration
             || declaration.Declaration.Variables.Count != 1
             || declaration.UsingKeyword != default
@@ -81,9 +89,50 @@ public sealed class ReceiveBufferPerIterationCodeFix : CodeFixProvider
         return sameName == 1 ? (declaration, loop) : null;
     }
 
+    // Out of every enclosing loop of the same function whose variables the initializer does not use:
+    // a buffer inside a fragment loop inside a message loop goes before the message loop.
+    private static StatementSyntax OutermostLoopFor(LocalDeclarationStatementSyntax declaration, StatementSyntax loop, SemanticModel model, CancellationToken cancellationToken)
+    {
+        var initializer = declaration.Declaration.Variables[0].Initializer;
+        if (initializer is null)
+        {
+            return loop;
+        }
+
+        var current = loop;
+        while (current.Parent is BlockSyntax or SwitchSectionSyntax
+               && current.Ancestors().FirstOrDefault(IsLoopOrFunction) is StatementSyntax outer and not LocalFunctionStatementSyntax
+               && outer.Parent is BlockSyntax or SwitchSectionSyntax or GlobalStatementSyntax
+               && !UsesVariablesOf(initializer, outer, model, cancellationToken))
+        {
+            current = outer;
+        }
+
+        return current;
+    }
+
+    private static bool IsLoopOrFunction(SyntaxNode node)
+        => node is WhileStatementSyntax or DoStatementSyntax or ForStatementSyntax or CommonForEachStatementSyntax
+            or AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax or MemberDeclarationSyntax;
+
+    private static bool UsesVariablesOf(SyntaxNode initializer, StatementSyntax loop, SemanticModel model, CancellationToken cancellationToken)
+    {
+        foreach (var name in initializer.DescendantNodes().OfType<IdentifierNameSyntax>())
+        {
+            if (model.GetSymbolInfo(name, cancellationToken).Symbol is ILocalSymbol local
+                && local.DeclaringSyntaxReferences.Any(r => loop.Span.Contains(r.Span)))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     private static async Task<Document> HoistAsync(Document document, LocalDeclarationStatementSyntax declaration, StatementSyntax loop, CancellationToken cancellationToken)
     {
         var editor = await DocumentEditor.CreateAsync(document, cancellationToken).ConfigureAwait(false);
+        loop = OutermostLoopFor(declaration, loop, editor.SemanticModel, cancellationToken);
         var moved = declaration.WithoutLeadingTrivia().WithAdditionalAnnotations(Formatter.Annotation);
         editor.RemoveNode(declaration, SyntaxRemoveOptions.KeepNoTrivia);
         if (loop.Parent is GlobalStatementSyntax global)

@@ -50,7 +50,7 @@ public sealed class EndOfMessageIgnoredAnalyzer : WebSocketAnalyzer
             return;
         }
 
-        var consumer = FindWholeMessageConsumer(call, context.ContainingSymbol, symbols);
+        var consumer = FindWholeMessageConsumer(call, symbols);
         if (consumer is null)
         {
             return;
@@ -82,10 +82,10 @@ public sealed class EndOfMessageIgnoredAnalyzer : WebSocketAnalyzer
     }
 
     // A decoder is the clearest evidence, so it is preferred to the handler call that may wrap it.
-    private static IInvocationOperation? FindWholeMessageConsumer(ReceiveCall call, ISymbol containingSymbol, WebSocketSymbols symbols)
-        => FindConsumer(call, containingSymbol, symbols, decoders: true) ?? FindConsumer(call, containingSymbol, symbols, decoders: false);
+    private static IInvocationOperation? FindWholeMessageConsumer(ReceiveCall call, WebSocketSymbols symbols)
+        => FindConsumer(call, symbols, decoders: true) ?? FindConsumer(call, symbols, decoders: false);
 
-    private static IInvocationOperation? FindConsumer(ReceiveCall call, ISymbol containingSymbol, WebSocketSymbols symbols, bool decoders)
+    private static IInvocationOperation? FindConsumer(ReceiveCall call, WebSocketSymbols symbols, bool decoders)
     {
         var buffer = call.BufferSymbol;
         var receiveStart = call.Invocation.Syntax.SpanStart;
@@ -99,7 +99,7 @@ public sealed class EndOfMessageIgnoredAnalyzer : WebSocketAnalyzer
             }
 
             var isDecoder = IsDecoder(candidate.TargetMethod, symbols);
-            if (isDecoder != decoders || (!isDecoder && !IsHandler(candidate.TargetMethod, containingSymbol, symbols)))
+            if (isDecoder != decoders || (!isDecoder && !IsHandler(candidate.TargetMethod)))
             {
                 continue;
             }
@@ -148,30 +148,10 @@ public sealed class EndOfMessageIgnoredAnalyzer : WebSocketAnalyzer
         }
     }
 
-    // The application's own message handler: a method written in this project, or a delegate it was given.
-    private static bool IsHandler(IMethodSymbol method, ISymbol containingSymbol, WebSocketSymbols symbols)
-    {
-        if (method.MethodKind == MethodKind.DelegateInvoke)
-        {
-            return true;
-        }
-
-        if (method.MethodKind is not (MethodKind.Ordinary or MethodKind.LocalFunction) || symbols.IsWebSocket(method.ContainingType)
-            || SymbolEqualityComparer.Default.Equals(method, containingSymbol))
-        {
-            return false;
-        }
-
-        foreach (var location in method.Locations)
-        {
-            if (location.IsInSource)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    // A delegate the code was given (onMessage, an event): the application's handler, which only sees the bytes.
+    // Methods of the project are not judged: they may only log or copy the chunk, and their body is out of sight.
+    private static bool IsHandler(IMethodSymbol method)
+        => method.MethodKind == MethodKind.DelegateInvoke;
 
     // 'builder.Append(Encoding.UTF8.GetString(...))': pieces are collected, not handled one by one.
     private static bool IsAccumulated(IInvocationOperation decoder, WebSocketSymbols symbols)

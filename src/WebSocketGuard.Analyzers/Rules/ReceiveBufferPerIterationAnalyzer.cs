@@ -75,7 +75,7 @@ public sealed class ReceiveBufferPerIterationAnalyzer : WebSocketAnalyzer
             return;
         }
 
-        var consumer = allocation.WalkUpConversions(out _);
+        var consumer = WrapperConsumer(allocation, symbols);
         var buffer = consumer is IVariableInitializerOperation { Parent: IVariableDeclaratorOperation declarator } ? declarator.Symbol : null;
         var receive = FindReceiveInto(loop, allocation, buffer, symbols);
         if (receive is null)
@@ -97,6 +97,34 @@ public sealed class ReceiveBufferPerIterationAnalyzer : WebSocketAnalyzer
         }
 
         context.ReportDiagnostic(Diagnostic.Create(Rule, allocation.Syntax.GetLocation(), buffer is null ? string.Empty : $" '{buffer.Name}'"));
+    }
+
+    // 'new ArraySegment<byte>(new byte[n])', 'new byte[n].AsMemory()': the variable that holds the view holds the buffer.
+    private static IOperation? WrapperConsumer(IOperation allocation, WebSocketSymbols symbols)
+    {
+        var current = allocation;
+        for (var depth = 0; depth < MaxWrapperDepth; depth++)
+        {
+            var consumer = current.WalkUpConversions(out var value);
+            switch (consumer)
+            {
+                case IArgumentOperation { Parent: IObjectCreationOperation creation } argument
+                    when argument.Parameter?.Ordinal == 0 && IsBufferView(creation.Type, symbols):
+                    current = creation;
+                    break;
+                case IInvocationOperation { TargetMethod.Name: "AsMemory" } invocation when invocation.Instance == value:
+                    current = invocation;
+                    break;
+                case IArgumentOperation { Parent: IInvocationOperation { TargetMethod.Name: "AsMemory" } invocation }
+                    when SymbolEqualityComparer.Default.Equals(invocation.TargetMethod.ContainingType, symbols.MemoryExtensions):
+                    current = invocation;
+                    break;
+                default:
+                    return consumer;
+            }
+        }
+
+        return current.WalkUpConversions(out _);
     }
 
     private static ReceiveCall? FindReceiveInto(ILoopOperation loop, IOperation allocation, ILocalSymbol? buffer, WebSocketSymbols symbols)

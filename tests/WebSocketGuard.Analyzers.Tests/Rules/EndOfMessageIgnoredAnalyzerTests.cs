@@ -80,7 +80,7 @@ public class EndOfMessageIgnoredAnalyzerTests
     }
 
     [Fact]
-    public async Task Server_handler_passing_buffer_to_its_own_handler_is_reported()
+    public async Task Server_handler_passing_buffer_to_the_message_callback_is_reported()
     {
         const string source = """
             using System;
@@ -90,7 +90,7 @@ public class EndOfMessageIgnoredAnalyzerTests
 
             class WebSocketController
             {
-                public async Task GetAsync(HttpContext context)
+                public async Task GetAsync(HttpContext context, Func<byte[], int, Task> handleMessageText)
                 {
                     using var socket = await context.WebSockets.AcceptWebSocketAsync();
                     var buffer = new byte[10 * 1024];
@@ -103,16 +103,79 @@ public class EndOfMessageIgnoredAnalyzerTests
                             return;
                         }
 
-                        await {|#1:HandleMessageTextAsync(buffer, result.Count)|};
+                        await {|#1:handleMessageText(buffer, result.Count)|};
                     }
                 }
-
-                private Task HandleMessageTextAsync(byte[] data, int count) => Task.CompletedTask;
             }
             """;
 
         await Verify.VerifyAnalyzerAsync(source, TargetFramework.Net100, ProjectReferences.AspNetCore,
-            Verify.Diagnostic().WithLocation(0).WithLocation(1).WithArguments("HandleMessageTextAsync"));
+            Verify.Diagnostic().WithLocation(0).WithLocation(1).WithArguments("handleMessageText"));
+    }
+
+    [Fact]
+    public async Task Top_level_console_client_is_reported()
+    {
+        const string source = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Text;
+            using System.Threading;
+
+            using var ws = new ClientWebSocket();
+            await ws.ConnectAsync(new Uri("wss://echo.example.com"), CancellationToken.None);
+            var buffer = new byte[256];
+            while (ws.State == WebSocketState.Open)
+            {
+                var result = await {|#0:ws.ReceiveAsync(buffer, CancellationToken.None)|};
+                if (result.MessageType == WebSocketMessageType.Close)
+                    await ws.CloseAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
+                else
+                    Console.WriteLine({|#1:Encoding.ASCII.GetString(buffer, 0, result.Count)|});
+            }
+            """;
+
+        var test = Verify.Create();
+        test.TestCode = source;
+        test.TestState.OutputKind = Microsoft.CodeAnalysis.OutputKind.ConsoleApplication;
+        test.ExpectedDiagnostics.Add(Verify.Diagnostic().WithLocation(0).WithLocation(1).WithArguments("GetString"));
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task Chunks_given_to_a_method_of_the_project_are_not_judged()
+    {
+        const string source = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class EchoClient
+            {
+                async Task ReceiveAsync(ClientWebSocket webSocket, CancellationToken ct)
+                {
+                    var buffer = new byte[1024];
+                    while (webSocket.State == WebSocketState.Open)
+                    {
+                        var result = await webSocket.ReceiveAsync(new ArraySegment<byte>(buffer), ct);
+                        if (result.MessageType == WebSocketMessageType.Close)
+                        {
+                            await webSocket.CloseAsync(WebSocketCloseStatus.NormalClosure, string.Empty, ct);
+                        }
+                        else
+                        {
+                            LogStatus(true, buffer, result.Count);
+                        }
+                    }
+                }
+
+                private static void LogStatus(bool receiving, byte[] buffer, int length)
+                    => Console.WriteLine("{0} {1} bytes: {2}", receiving ? "Received" : "Sent", length, BitConverter.ToString(buffer, 0, length));
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source);
     }
 
     [Fact]

@@ -203,6 +203,91 @@ public class ReceiveBufferPerIterationAnalyzerTests
     }
 
     [Fact]
+    public async Task Segment_over_a_new_array_in_a_fragment_loop_is_reported_and_hoisted()
+    {
+        const string source = """
+            using System;
+            using System.Collections.Generic;
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class DanmakuSocket
+            {
+                private const int ReceiveBufferSize = 2048;
+                private readonly ClientWebSocket _ws = new();
+                private readonly Queue<byte[]> _queue = new();
+
+                async Task LoopReceiveAsync(CancellationToken ct)
+                {
+                    var message = new List<byte>();
+                    while (_ws.State == WebSocketState.Open)
+                    {
+                        message.Clear();
+                        bool endOfMessage;
+                        do
+                        {
+                            var buffer = new ArraySegment<byte>({|#0:new byte[ReceiveBufferSize]|});
+                            var result = await _ws.ReceiveAsync(buffer, ct);
+                            if (result.MessageType == WebSocketMessageType.Close || message.Count > 1 << 20)
+                            {
+                                return;
+                            }
+
+                            message.AddRange(new ArraySegment<byte>(buffer.Array!, 0, result.Count));
+                            endOfMessage = result.EndOfMessage;
+                        }
+                        while (!endOfMessage);
+
+                        _queue.Enqueue(message.ToArray());
+                    }
+                }
+            }
+            """;
+        const string fixedSource = """
+            using System;
+            using System.Collections.Generic;
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class DanmakuSocket
+            {
+                private const int ReceiveBufferSize = 2048;
+                private readonly ClientWebSocket _ws = new();
+                private readonly Queue<byte[]> _queue = new();
+
+                async Task LoopReceiveAsync(CancellationToken ct)
+                {
+                    var message = new List<byte>();
+                    var buffer = new ArraySegment<byte>(new byte[ReceiveBufferSize]);
+                    while (_ws.State == WebSocketState.Open)
+                    {
+                        message.Clear();
+                        bool endOfMessage;
+                        do
+                        {
+                            var result = await _ws.ReceiveAsync(buffer, ct);
+                            if (result.MessageType == WebSocketMessageType.Close || message.Count > 1 << 20)
+                            {
+                                return;
+                            }
+
+                            message.AddRange(new ArraySegment<byte>(buffer.Array!, 0, result.Count));
+                            endOfMessage = result.EndOfMessage;
+                        }
+                        while (!endOfMessage);
+
+                        _queue.Enqueue(message.ToArray());
+                    }
+                }
+            }
+            """;
+
+        await Verify.VerifyCodeFixAsync(source, fixedSource, expected: Verify.Diagnostic().WithLocation(0).WithArguments(" 'buffer'"));
+    }
+
+    [Fact]
     public async Task Inline_allocation_is_reported_without_a_fix()
     {
         const string source = """
