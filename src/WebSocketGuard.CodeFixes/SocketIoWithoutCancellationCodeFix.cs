@@ -10,7 +10,6 @@ using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Editing;
-using Microsoft.CodeAnalysis.Simplification;
 using WebSocketGuard.Analyzers;
 using A = WebSocketGuard.Analyzers.SocketIoWithoutCancellationAnalyzer;
 
@@ -27,7 +26,6 @@ public sealed class SocketIoWithoutCancellationCodeFix : CodeFixProvider
     public const string CloseTimeoutEquivalenceKey = "WSG1010.CloseTimeout";
     private const int CloseTimeoutSeconds = 5;
     private const string CloseTimeoutName = "closeTimeout";
-    private static readonly SyntaxAnnotation ImportsAnnotation = new(nameof(SocketIoWithoutCancellationCodeFix));
 
     public override ImmutableArray<string> FixableDiagnosticIds => ImmutableArray.Create(RuleIds.SocketIoWithoutCancellation);
 
@@ -134,7 +132,7 @@ public sealed class SocketIoWithoutCancellationCodeFix : CodeFixProvider
                                     SyntaxFactory.EqualsValueClause(
                                         SyntaxFactory.ObjectCreationExpression(FixSyntax.Type(editor.Generator, sourceType))
                                             .WithArgumentList(SyntaxFactory.ArgumentList(SyntaxFactory.SingletonSeparatedList(
-                                                SyntaxFactory.Argument(TimeSpanFromSeconds(CloseTimeoutSeconds))))))))))
+                                                SyntaxFactory.Argument(IoFixSyntax.TimeSpanFromSeconds(CloseTimeoutSeconds))))))))))
                     .WithUsingKeyword(SyntaxFactory.Token(SyntaxKind.UsingKeyword));
                 editor.InsertBefore(anchor, FixSyntax.Annotate(declaration));
                 token = SyntaxFactory.MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, SyntaxFactory.IdentifierName(name), SyntaxFactory.IdentifierName("Token"));
@@ -161,19 +159,8 @@ public sealed class SocketIoWithoutCancellationCodeFix : CodeFixProvider
             }
         }
 
-        // The timeout needs 'using System;' for TimeSpan; the post-fix cleanup does not add it on Roslyn 4.8.
-        return await ImportAdder.AddImportsAsync(editor.GetChangedDocument(), ImportsAnnotation, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return await IoFixSyntax.AddImportsAsync(editor, cancellationToken).ConfigureAwait(false);
     }
-
-    // System.TimeSpan.FromSeconds(n), marked so ImportAdder turns the qualifier into 'using System;'.
-    private static ExpressionSyntax TimeSpanFromSeconds(int seconds)
-        => SyntaxFactory.InvocationExpression(
-            SyntaxFactory.MemberAccessExpression(
-                SyntaxKind.SimpleMemberAccessExpression,
-                SyntaxFactory.ParseName("System.TimeSpan").WithAdditionalAnnotations(Simplifier.Annotation, ImportsAnnotation),
-                SyntaxFactory.IdentifierName("FromSeconds")),
-            SyntaxFactory.ArgumentList(SyntaxFactory.SingletonSeparatedList(
-                SyntaxFactory.Argument(SyntaxFactory.LiteralExpression(SyntaxKind.NumericLiteralExpression, SyntaxFactory.Literal(seconds))))));
 
     private static string UniqueName(SemanticModel model, StatementSyntax anchor, HashSet<string> taken)
     {
