@@ -61,15 +61,22 @@ public sealed class SocketIoWithoutCancellationAnalyzer : WebSocketAnalyzer
 
         var isClose = method.Name is "CloseAsync" or "CloseOutputAsync";
 
-        // In catch/finally the token in scope is usually the one that was just cancelled: passing it
-        // would make the close throw at once, so the None there is deliberate.
-        if (isClose && IoRuleHelpers.IsInCatchOrFinally(invocation))
+        // In catch/finally the token in scope has usually just been cancelled: passing it would make
+        // the call throw at once, so None there is deliberate (a goodbye message, a close).
+        if (IoRuleHelpers.IsInCatchOrFinally(invocation))
         {
             return;
         }
 
         var token = IoRuleHelpers.FindTokenInScope(invocation, context.ContainingSymbol, symbols);
         if (token is null)
+        {
+            return;
+        }
+
+        // After a loop that runs until the token is cancelled, the token is likely cancelled too:
+        // only a close (with its timeout fix) is still worth reporting there.
+        if (!isClose && FollowsLoopEndedByToken(invocation, token.Value.Source))
         {
             return;
         }
@@ -89,6 +96,54 @@ public sealed class SocketIoWithoutCancellationAnalyzer : WebSocketAnalyzer
             .Add(IsCloseProperty, isClose ? "true" : "false")
             .Add(IsOmittedProperty, omitted ? "true" : "false");
         context.ReportDiagnostic(Diagnostic.Create(Rule, location, properties, method.Name, token.Value.Expression));
+    }
+
+    private static bool FollowsLoopEndedByToken(IOperation invocation, ISymbol token)
+    {
+        var start = invocation.Syntax.SpanStart;
+        for (var current = invocation.Parent; current is not null; current = current.Parent)
+        {
+            if (current is IAnonymousFunctionOperation or ILocalFunctionOperation)
+            {
+                break;
+            }
+
+            if (current is not IBlockOperation block)
+            {
+                continue;
+            }
+
+            foreach (var statement in block.Operations)
+            {
+                if (statement.Syntax.Span.End <= start
+                    && statement is IWhileLoopOperation { Condition: { } condition }
+                    && ReadsIsCancellationRequested(condition, token))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    private static bool ReadsIsCancellationRequested(IOperation condition, ISymbol token)
+    {
+        foreach (var operation in condition.DescendantsAndSelf())
+        {
+            if (operation is IPropertyReferenceOperation { Property.Name: "IsCancellationRequested", Instance: { } instance })
+            {
+                var source = instance.WalkDownConversions();
+                if (SymbolEqualityComparer.Default.Equals(source.GetReferencedSymbol(), token)
+                    || (source is IPropertyReferenceOperation { Property.Name: IoRuleHelpers.RequestAborted } aborted
+                        && SymbolEqualityComparer.Default.Equals(aborted.Instance.GetReferencedSymbol(), token)))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
     }
 
     private static bool IsSocketIo(string name)

@@ -533,6 +533,53 @@ public class SocketIoWithoutCancellationAnalyzerTests
     }
 
     [Fact]
+    public async Task Goodbye_in_catch_and_send_after_a_loop_that_ran_until_cancellation_are_silent()
+    {
+        const string source = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Text;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class Broadcaster
+            {
+                async Task RunAsync(WebSocket socket, CancellationToken stoppingToken)
+                {
+                    var bye = Encoding.UTF8.GetBytes("server shutting down");
+                    try
+                    {
+                        while (socket.State == WebSocketState.Open)
+                        {
+                            await socket.SendAsync(Encoding.UTF8.GetBytes(DateTime.UtcNow.ToString("O")), WebSocketMessageType.Text, true, stoppingToken);
+                            await Task.Delay(1000, stoppingToken);
+                        }
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        await socket.SendAsync(bye, WebSocketMessageType.Text, true, CancellationToken.None);
+                    }
+                }
+
+                async Task PollAsync(WebSocket socket, CancellationToken ct)
+                {
+                    while (!ct.IsCancellationRequested)
+                    {
+                        await socket.ReceiveAsync(new byte[64].AsMemory(), ct);
+                    }
+
+                    await socket.SendAsync(new byte[] { 0 }, WebSocketMessageType.Binary, true, CancellationToken.None);
+                    await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, {|#0:CancellationToken.None|});
+                }
+            }
+            """;
+
+        // The close after the loop is still reported: it can hang, and its first fix is a timeout token.
+        await Verify.VerifyAnalyzerAsync(source,
+            expected: Verify.Diagnostic().WithLocation(0).WithArguments("CloseOutputAsync", "ct"));
+    }
+
+    [Fact]
     public async Task Static_lambdas_and_static_local_functions_cannot_capture_the_token()
     {
         const string source = """
