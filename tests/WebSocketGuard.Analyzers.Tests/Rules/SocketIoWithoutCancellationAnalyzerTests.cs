@@ -439,6 +439,48 @@ public class SocketIoWithoutCancellationAnalyzerTests
     }
 
     [Fact]
+    public async Task Omitted_optional_token_of_a_socket_subclass_is_added_by_name()
+    {
+        const string source = """
+            using System.Net.WebSockets;
+            using System.Text;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            abstract class TextSocket : WebSocket
+            {
+                public Task SendAsync(string text, CancellationToken cancellationToken = default)
+                    => SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, cancellationToken);
+            }
+
+            class Chat
+            {
+                Task SayAsync(TextSocket socket, CancellationToken ct) => socket.SendAsync{|#0:("hello")|};
+            }
+            """;
+        const string fixedSource = """
+            using System.Net.WebSockets;
+            using System.Text;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            abstract class TextSocket : WebSocket
+            {
+                public Task SendAsync(string text, CancellationToken cancellationToken = default)
+                    => SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, cancellationToken);
+            }
+
+            class Chat
+            {
+                Task SayAsync(TextSocket socket, CancellationToken ct) => socket.SendAsync("hello", cancellationToken: ct);
+            }
+            """;
+
+        await Verify.VerifyCodeFixAsync(source, fixedSource,
+            expected: Verify.Diagnostic().WithLocation(0).WithArguments("SendAsync", "ct"));
+    }
+
+    [Fact]
     public async Task Helper_without_a_token_in_scope_is_silent()
     {
         const string source = """
