@@ -227,4 +227,89 @@ internal static class ClientRuleHelpers
 
         return false;
     }
+
+    /// <summary>The operation sits in a try inside the loop whose catch lets the loop go round again.</summary>
+    public static bool IsRetriedAfterCatch(this IOperation connect, ILoopOperation loop)
+    {
+        var child = (IOperation)connect;
+        foreach (var ancestor in connect.AncestorsInFunction())
+        {
+            if (ancestor == loop)
+            {
+                return false;
+            }
+
+            if (ancestor is ITryOperation tryOperation && child == tryOperation.Body)
+            {
+                foreach (var clause in tryOperation.Catches)
+                {
+                    if (!EndsWithExit(clause.Handler))
+                    {
+                        return true;
+                    }
+                }
+            }
+
+            child = ancestor;
+        }
+
+        return false;
+    }
+
+    public static bool EndsWithExit(IBlockOperation handler)
+    {
+        if (handler.Operations.IsEmpty)
+        {
+            return false;
+        }
+
+        var last = handler.Operations[handler.Operations.Length - 1];
+        return last is IThrowOperation or IReturnOperation or IBranchOperation { BranchKind: BranchKind.Break }
+            || last is IExpressionStatementOperation { Operation: IThrowOperation };
+    }
+
+    /// <summary>
+    /// 'while (true) { connect; pump; }': nothing but the condition ends the loop, and the condition is not a
+    /// flag set in the loop or the socket's own state (those stop after one successful connect).
+    /// </summary>
+    public static bool RepeatsUnconditionally(this ILoopOperation loop, ISymbol? socket)
+    {
+        foreach (var operation in loop.Body.DescendantsInFunction())
+        {
+            if (operation is IReturnOperation or IThrowOperation
+                || (operation is IBranchOperation { BranchKind: BranchKind.Break } branch && SymbolEqualityComparer.Default.Equals(branch.Target, loop.ExitLabel)))
+            {
+                return false;
+            }
+        }
+
+        IOperation? condition = loop switch
+        {
+            IWhileLoopOperation whileLoop => whileLoop.Condition,
+            IForLoopOperation forLoop => forLoop.Condition,
+            _ => null,
+        };
+
+        if (loop is IForEachLoopOperation)
+        {
+            return false; // a bounded walk over endpoints: judged by the catch shape only
+        }
+
+        if (condition is null)
+        {
+            return true;
+        }
+
+        foreach (var operation in condition.DescendantsAndSelf())
+        {
+            var referenced = operation.GetReferencedSymbol();
+            if (referenced is not null
+                && (SymbolEqualityComparer.Default.Equals(referenced, socket) || loop.Body.IsWrittenWithin(referenced)))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 }

@@ -66,95 +66,13 @@ public sealed class ClientWebSocketReusedAnalyzer : WebSocketAnalyzer
                 && !socket.IsDeclaredWithin(loop.Syntax)
                 && !loop.IsWrittenWithin(socket)
                 && !MayBeRecreatedByHelper(loop, socket)
-                && (IsRetriedAfterCatch(connect, loop) || RepeatsUnconditionally(loop, socket)))
+                && (connect.IsRetriedAfterCatch(loop) || loop.RepeatsUnconditionally(socket)))
             {
                 return "by an earlier iteration of this loop";
             }
         }
 
         return null;
-    }
-
-    // connect inside a try in the loop whose catch lets the loop go round again.
-    private static bool IsRetriedAfterCatch(IInvocationOperation connect, ILoopOperation loop)
-    {
-        var child = (IOperation)connect;
-        foreach (var ancestor in connect.AncestorsInFunction())
-        {
-            if (ancestor == loop)
-            {
-                return false;
-            }
-
-            if (ancestor is ITryOperation tryOperation && child == tryOperation.Body)
-            {
-                foreach (var clause in tryOperation.Catches)
-                {
-                    if (!EndsWithExit(clause.Handler))
-                    {
-                        return true;
-                    }
-                }
-            }
-
-            child = ancestor;
-        }
-
-        return false;
-    }
-
-    private static bool EndsWithExit(IBlockOperation handler)
-    {
-        if (handler.Operations.IsEmpty)
-        {
-            return false;
-        }
-
-        var last = handler.Operations[handler.Operations.Length - 1];
-        return last is IThrowOperation or IReturnOperation or IBranchOperation { BranchKind: BranchKind.Break }
-            || last is IExpressionStatementOperation { Operation: IThrowOperation };
-    }
-
-    // 'while (true) { connect; pump; }': nothing but the condition ends the loop, and the condition is not a
-    // flag set in the loop or the socket's own state (those stop after one successful connect).
-    private static bool RepeatsUnconditionally(ILoopOperation loop, ISymbol socket)
-    {
-        foreach (var operation in loop.Body.DescendantsInFunction())
-        {
-            if (operation is IReturnOperation or IThrowOperation or IBranchOperation { BranchKind: BranchKind.Break })
-            {
-                return false;
-            }
-        }
-
-        IOperation? condition = loop switch
-        {
-            IWhileLoopOperation whileLoop => whileLoop.Condition,
-            IForLoopOperation forLoop => forLoop.Condition,
-            _ => null,
-        };
-
-        if (loop is IForEachLoopOperation)
-        {
-            return false; // a bounded walk over endpoints: judged by the catch shape only
-        }
-
-        if (condition is null)
-        {
-            return true;
-        }
-
-        foreach (var operation in condition.DescendantsAndSelf())
-        {
-            var referenced = operation.GetReferencedSymbol();
-            if (referenced is not null
-                && (SymbolEqualityComparer.Default.Equals(referenced, socket) || loop.Body.IsWrittenWithin(referenced)))
-            {
-                return false;
-            }
-        }
-
-        return true;
     }
 
     private static string? InCatchAfterUse(IInvocationOperation connect, ISymbol socket, WebSocketSymbols symbols)
