@@ -1,0 +1,576 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Testing;
+using Xunit;
+using Verify = WebSocketGuard.Analyzers.Tests.Verifier<
+    WebSocketGuard.Analyzers.ReceiveLoopWithoutErrorHandlingAnalyzer,
+    WebSocketGuard.CodeFixes.ReceiveLoopWithoutErrorHandlingCodeFix>;
+
+namespace WebSocketGuard.Analyzers.Tests.Rules;
+
+public class ReceiveLoopWithoutErrorHandlingAnalyzerTests
+{
+    private const string Usings = """
+        using System;
+        using System.Net.WebSockets;
+        using System.Threading;
+        using System.Threading.Tasks;
+
+        """;
+
+    // The receive call travels as an additional location for the fixer; the fix tests check its use.
+    private static DiagnosticResult Expected(int location)
+        => new DiagnosticResult(RuleIds.ReceiveLoopWithoutErrorHandling, DiagnosticSeverity.Warning).WithLocation(location).WithOptions(DiagnosticOptions.IgnoreAdditionalLocations);
+
+    private static DiagnosticResult Expected(int location, string call, string reason)
+        => Verify.Diagnostic().WithLocation(location).WithArguments(call, reason).WithOptions(DiagnosticOptions.IgnoreAdditionalLocations);
+
+    [Theory]
+    [InlineData(TargetFramework.Net80)]
+    [InlineData(TargetFramework.Net100)]
+    public async Task Async_void_receive_loop_is_reported_and_wrapped(TargetFramework framework)
+    {
+        const string source = Usings + """
+            sealed class ChatWindow
+            {
+                private readonly ClientWebSocket _socket = new();
+                private readonly CancellationTokenSource _closing = new();
+
+                public async void OnConnected()
+                {
+                    var buffer = new byte[4096];
+                    {|#0:while|} (_socket.State == WebSocketState.Open)
+                    {
+                        var result = await _socket.ReceiveAsync(buffer, _closing.Token);
+                        Console.WriteLine(result.Count);
+                    }
+                }
+            }
+            """;
+        const string fixedSource = Usings + """
+            sealed class ChatWindow
+            {
+                private readonly ClientWebSocket _socket = new();
+                private readonly CancellationTokenSource _closing = new();
+
+                public async void OnConnected()
+                {
+                    var buffer = new byte[4096];
+                    try
+                    {
+                        while (_socket.State == WebSocketState.Open)
+                        {
+                            var result = await _socket.ReceiveAsync(buffer, _closing.Token);
+                            Console.WriteLine(result.Count);
+                        }
+                    }
+                    catch (OperationCanceledException) when (_closing.Token.IsCancellationRequested)
+                    {
+                    }
+                    catch (WebSocketException)
+                    {
+                        _socket.Abort();
+                    }
+                }
+            }
+            """;
+
+        await Verify.VerifyCodeFixAsync(source, fixedSource, framework, expected: Expected(0, "ReceiveAsync", "'OnConnected' is async void, so nothing can catch it"));
+    }
+
+    [Fact]
+    public async Task Discarded_Task_Run_loop_is_reported_and_wrapped()
+    {
+        const string source = Usings + """
+            static class Listener
+            {
+                public static void Start(WebSocket socket, Action<string> onText, CancellationToken ct)
+                {
+                    _ = Task.Run(async () =>
+                    {
+                        var buffer = new byte[1024];
+                        {|#0:while|} (!ct.IsCancellationRequested)
+                        {
+                            var result = await socket.ReceiveAsync(new ArraySegment<byte>(buffer), ct);
+                            onText(System.Text.Encoding.UTF8.GetString(buffer, 0, result.Count));
+                        }
+                    });
+                }
+            }
+            """;
+        const string fixedSource = Usings + """
+            static class Listener
+            {
+                public static void Start(WebSocket socket, Action<string> onText, CancellationToken ct)
+                {
+                    _ = Task.Run(async () =>
+                    {
+                        var buffer = new byte[1024];
+                        try
+                        {
+                            while (!ct.IsCancellationRequested)
+                            {
+                                var result = await socket.ReceiveAsync(new ArraySegment<byte>(buffer), ct);
+                                onText(System.Text.Encoding.UTF8.GetString(buffer, 0, result.Count));
+                            }
+                        }
+                        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+                        {
+                        }
+                        catch (WebSocketException)
+                        {
+                            socket.Abort();
+                        }
+                    });
+                }
+            }
+            """;
+
+        await Verify.VerifyCodeFixAsync(source, fixedSource, expected: Expected(0, "ReceiveAsync", "the delegate runs in Task.Run whose task is discarded"));
+    }
+
+    [Fact]
+    public async Task Method_whose_task_the_caller_discards_is_reported_and_logs_with_the_logger_in_scope()
+    {
+        const string source = Usings + """
+            using Microsoft.Extensions.Logging;
+
+            sealed class PriceClient
+            {
+                private readonly ILogger<PriceClient> _logger;
+                private readonly ClientWebSocket _socket = new();
+
+                public PriceClient(ILogger<PriceClient> logger) => _logger = logger;
+
+                public async Task StartAsync(Uri uri, CancellationToken ct)
+                {
+                    await _socket.ConnectAsync(uri, ct);
+                    _ = ReceiveLoopAsync(ct);
+                }
+
+                private async Task ReceiveLoopAsync(CancellationToken ct)
+                {
+                    var buffer = new byte[4096];
+                    {|#0:while|} (true)
+                    {
+                        var result = await _socket.ReceiveAsync(buffer, ct);
+                        if (result.MessageType == WebSocketMessageType.Close)
+                        {
+                            return;
+                        }
+                    }
+                }
+            }
+            """;
+        const string fixedSource = Usings + """
+            using Microsoft.Extensions.Logging;
+
+            sealed class PriceClient
+            {
+                private readonly ILogger<PriceClient> _logger;
+                private readonly ClientWebSocket _socket = new();
+
+                public PriceClient(ILogger<PriceClient> logger) => _logger = logger;
+
+                public async Task StartAsync(Uri uri, CancellationToken ct)
+                {
+                    await _socket.ConnectAsync(uri, ct);
+                    _ = ReceiveLoopAsync(ct);
+                }
+
+                private async Task ReceiveLoopAsync(CancellationToken ct)
+                {
+                    var buffer = new byte[4096];
+                    try
+                    {
+                        while (true)
+                        {
+                            var result = await _socket.ReceiveAsync(buffer, ct);
+                            if (result.MessageType == WebSocketMessageType.Close)
+                            {
+                                return;
+                            }
+                        }
+                    }
+                    catch (OperationCanceledException) when (ct.IsCancellationRequested)
+                    {
+                    }
+                    catch (WebSocketException ex)
+                    {
+                        _logger.LogWarning(ex, "WebSocket connection failed");
+                        _socket.Abort();
+                    }
+                }
+            }
+            """;
+
+        await Verify.VerifyCodeFixAsync(source, fixedSource, TargetFramework.Net100, ProjectReferences.AspNetCore,
+            Expected(0, "ReceiveAsync", "its caller discards the task of 'ReceiveLoopAsync'"));
+    }
+
+    [Fact]
+    public async Task Minimal_api_handler_and_the_echo_method_it_awaits_are_reported()
+    {
+        const string source = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using Microsoft.AspNetCore.Builder;
+            using Microsoft.AspNetCore.Http;
+
+            static class Endpoints
+            {
+                public static void Map(WebApplication app)
+                {
+                    app.Map("/ws", async (HttpContext context) =>
+                    {
+                        using var socket = await context.WebSockets.AcceptWebSocketAsync();
+                        await EchoAsync(socket, context.RequestAborted);
+                    });
+
+                    app.Use(async (context, next) =>
+                    {
+                        if (!context.WebSockets.IsWebSocketRequest)
+                        {
+                            await next(context);
+                            return;
+                        }
+
+                        var socket = await context.WebSockets.AcceptWebSocketAsync();
+                        var buffer = new byte[1024];
+                        {|#1:while|} (!(await socket.ReceiveAsync(buffer, context.RequestAborted)).CloseStatus.HasValue)
+                        {
+                        }
+                    });
+                }
+
+                private static async Task EchoAsync(WebSocket socket, CancellationToken ct)
+                {
+                    var buffer = new byte[4096];
+                    var result = await socket.ReceiveAsync(buffer, ct);
+                    {|#0:while|} (!result.CloseStatus.HasValue)
+                    {
+                        await socket.SendAsync(new ArraySegment<byte>(buffer, 0, result.Count), result.MessageType, result.EndOfMessage, ct);
+                        result = await socket.ReceiveAsync(buffer, ct);
+                    }
+
+                    await socket.CloseAsync(result.CloseStatus.Value, result.CloseStatusDescription, ct);
+                }
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source, TargetFramework.Net100, ProjectReferences.AspNetCore,
+            Expected(0, "ReceiveAsync", "'EchoAsync' is awaited where the delegate is an ASP.NET Core request handler (Map), where an abrupt disconnect becomes an unhandled request error"),
+            Expected(1));
+    }
+
+    [Fact]
+    public async Task Middleware_background_service_and_controller_loops_are_reported()
+    {
+        const string source = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using System.Threading.Channels;
+            using Microsoft.AspNetCore.Http;
+            using Microsoft.AspNetCore.Mvc;
+            using Microsoft.Extensions.Hosting;
+
+            sealed class EchoMiddleware
+            {
+                private readonly RequestDelegate _next;
+
+                public EchoMiddleware(RequestDelegate next) => _next = next;
+
+                public async Task InvokeAsync(HttpContext context)
+                {
+                    using var socket = await context.WebSockets.AcceptWebSocketAsync();
+                    var buffer = new byte[1024];
+                    {|#0:while|} (socket.State == WebSocketState.Open)
+                    {
+                        await socket.ReceiveAsync(buffer, context.RequestAborted);
+                    }
+                }
+            }
+
+            sealed class Forwarder : BackgroundService
+            {
+                private readonly ClientWebSocket _socket = new();
+                private readonly Channel<byte[]> _outbox = Channel.CreateBounded<byte[]>(1024);
+
+                protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+                {
+                    {|#1:await|} foreach (var message in _outbox.Reader.ReadAllAsync(stoppingToken))
+                    {
+                        await _socket.SendAsync(message, WebSocketMessageType.Binary, true, stoppingToken);
+                    }
+                }
+            }
+
+            public sealed class StreamController : ControllerBase
+            {
+                [HttpGet("/stream")]
+                public async Task Get()
+                {
+                    using var socket = await HttpContext.WebSockets.AcceptWebSocketAsync();
+                    var buffer = new byte[1024];
+                    {|#2:do|}
+                    {
+                        await socket.ReceiveAsync(buffer, HttpContext.RequestAborted);
+                    }
+                    while (socket.State == WebSocketState.Open);
+                }
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source, TargetFramework.Net100, ProjectReferences.AspNetCore, Expected(0), Expected(1), Expected(2));
+    }
+
+    [Fact]
+    public async Task Fix_all_wraps_every_reported_loop()
+    {
+        const string source = Usings + """
+            sealed class Pair
+            {
+                private readonly ClientWebSocket _left = new();
+                private readonly ClientWebSocket _right = new();
+
+                public async void ListenLeft(CancellationToken ct)
+                {
+                    var buffer = new byte[256];
+                    {|#0:while|} (true)
+                    {
+                        await _left.ReceiveAsync(buffer, ct);
+                    }
+                }
+
+                public async void ListenRight(CancellationToken ct)
+                {
+                    var buffer = new byte[256];
+                    {|#1:while|} (true)
+                    {
+                        await _right.ReceiveAsync(buffer, ct);
+                    }
+                }
+            }
+            """;
+        const string fixedSource = Usings + """
+            sealed class Pair
+            {
+                private readonly ClientWebSocket _left = new();
+                private readonly ClientWebSocket _right = new();
+
+                public async void ListenLeft(CancellationToken ct)
+                {
+                    var buffer = new byte[256];
+                    try
+                    {
+                        while (true)
+                        {
+                            await _left.ReceiveAsync(buffer, ct);
+                        }
+                    }
+                    catch (OperationCanceledException) when (ct.IsCancellationRequested)
+                    {
+                    }
+                    catch (WebSocketException)
+                    {
+                        _left.Abort();
+                    }
+                }
+
+                public async void ListenRight(CancellationToken ct)
+                {
+                    var buffer = new byte[256];
+                    try
+                    {
+                        while (true)
+                        {
+                            await _right.ReceiveAsync(buffer, ct);
+                        }
+                    }
+                    catch (OperationCanceledException) when (ct.IsCancellationRequested)
+                    {
+                    }
+                    catch (WebSocketException)
+                    {
+                        _right.Abort();
+                    }
+                }
+            }
+            """;
+
+        var test = Verify.Create();
+        test.TestCode = source;
+        test.FixedCode = fixedSource;
+        test.ExpectedDiagnostics.Add(Expected(0));
+        test.ExpectedDiagnostics.Add(Expected(1));
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task Awaited_async_Task_loops_are_silent()
+    {
+        const string source = Usings + """
+            sealed class Client
+            {
+                private readonly ClientWebSocket _socket = new();
+
+                public async Task RunAsync(Uri uri, CancellationToken ct)
+                {
+                    await _socket.ConnectAsync(uri, ct);
+                    await ReceiveLoopAsync(ct);
+                }
+
+                public Task ListenAsync(CancellationToken ct) => ReceiveLoopAsync(ct);
+
+                private async Task ReceiveLoopAsync(CancellationToken ct)
+                {
+                    var buffer = new byte[4096];
+                    while (_socket.State == WebSocketState.Open)
+                    {
+                        await _socket.ReceiveAsync(buffer, ct);
+                    }
+                }
+
+                public static async Task PublicWithoutCallersAsync(WebSocket socket, CancellationToken ct)
+                {
+                    var buffer = new byte[4096];
+                    while (socket.State == WebSocketState.Open)
+                    {
+                        await socket.ReceiveAsync(buffer, ct);
+                    }
+                }
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source);
+    }
+
+    [Fact]
+    public async Task Loops_with_a_catch_or_observed_tasks_are_silent()
+    {
+        const string source = Usings + """
+            sealed class Client
+            {
+                private readonly ClientWebSocket _socket = new();
+                private Task? _receiving;
+
+                public async void OnConnected(CancellationToken ct)
+                {
+                    var buffer = new byte[4096];
+                    try
+                    {
+                        while (true)
+                        {
+                            await _socket.ReceiveAsync(buffer, ct);
+                        }
+                    }
+                    catch (WebSocketException)
+                    {
+                        _socket.Abort();
+                    }
+                }
+
+                public async void OnReady(CancellationToken ct)
+                {
+                    var buffer = new byte[4096];
+                    while (_socket.State == WebSocketState.Open)
+                    {
+                        try
+                        {
+                            await _socket.ReceiveAsync(buffer, ct);
+                        }
+                        catch (Exception ex)
+                        {
+                            Console.WriteLine(ex);
+                            return;
+                        }
+                    }
+                }
+
+                public void Start(CancellationToken ct)
+                {
+                    _receiving = Task.Run(() => ReceiveLoopAsync(ct));
+                    _ = Task.Run(async () =>
+                    {
+                        try
+                        {
+                            await ReceiveLoopAsync(ct);
+                        }
+                        catch (WebSocketException ex)
+                        {
+                            Console.WriteLine(ex.Message);
+                        }
+                    });
+                }
+
+                public Task StopAsync() => _receiving ?? Task.CompletedTask;
+
+                private async Task ReceiveLoopAsync(CancellationToken ct)
+                {
+                    var buffer = new byte[4096];
+                    while (_socket.State == WebSocketState.Open)
+                    {
+                        await _socket.ReceiveAsync(buffer, ct);
+                    }
+                }
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source);
+    }
+
+    [Fact]
+    public async Task Handler_with_catch_and_send_loops_that_are_not_pumps_are_silent()
+    {
+        const string source = """
+            using System;
+            using System.Collections.Generic;
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using Microsoft.AspNetCore.Builder;
+            using Microsoft.AspNetCore.Http;
+
+            static class Endpoints
+            {
+                public static void Map(WebApplication app)
+                {
+                    app.Map("/ws", async (HttpContext context) =>
+                    {
+                        using var socket = await context.WebSockets.AcceptWebSocketAsync();
+                        try
+                        {
+                            await EchoAsync(socket, context.RequestAborted);
+                        }
+                        catch (WebSocketException)
+                        {
+                            socket.Abort();
+                        }
+                    });
+                }
+
+                private static async Task EchoAsync(WebSocket socket, CancellationToken ct)
+                {
+                    var buffer = new byte[4096];
+                    while (socket.State == WebSocketState.Open)
+                    {
+                        await socket.ReceiveAsync(buffer, ct);
+                    }
+                }
+
+                public static async void Broadcast(IEnumerable<WebSocket> clients, byte[] message)
+                {
+                    foreach (var client in clients)
+                    {
+                        await client.SendAsync(message, WebSocketMessageType.Text, true, CancellationToken.None);
+                    }
+                }
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source, TargetFramework.Net100, ProjectReferences.AspNetCore);
+    }
+}

@@ -1,0 +1,431 @@
+using Microsoft.CodeAnalysis.Testing;
+using Xunit;
+using Verify = WebSocketGuard.Analyzers.Tests.Verifier<
+    WebSocketGuard.Analyzers.UnawaitedOrConcurrentSendAnalyzer,
+    WebSocketGuard.CodeFixes.UnawaitedOrConcurrentSendCodeFix>;
+
+namespace WebSocketGuard.Analyzers.Tests.Rules;
+
+public class UnawaitedOrConcurrentSendAnalyzerTests
+{
+    private const string NotAwaited = "is not awaited: a failed send goes unnoticed and the next send can overlap it";
+
+    // Message text is checked in the tests that pass arguments; the others check kind and span.
+    private static DiagnosticResult Expected(int location) => new DiagnosticResult(RuleIds.UnawaitedOrConcurrentSend, Microsoft.CodeAnalysis.DiagnosticSeverity.Warning).WithLocation(location);
+
+    private const string Usings = """
+        using System;
+        using System.Collections.Generic;
+        using System.Linq;
+        using System.Net.WebSockets;
+        using System.Text;
+        using System.Threading;
+        using System.Threading.Tasks;
+
+        """;
+
+    [Theory]
+    [InlineData(TargetFramework.Net80)]
+    [InlineData(TargetFramework.Net100)]
+    public async Task Send_as_expression_statement_is_reported_and_awaited(TargetFramework framework)
+    {
+        const string source = Usings + """
+            class ChatClient
+            {
+                private readonly ClientWebSocket _socket = new();
+
+                public async Task SayAsync(string text, CancellationToken ct)
+                {
+                    var bytes = Encoding.UTF8.GetBytes(text);
+                    {|#0:_socket.SendAsync(bytes, WebSocketMessageType.Text, true, ct)|};
+                    await Task.Yield();
+                }
+            }
+            """;
+        const string fixedSource = Usings + """
+            class ChatClient
+            {
+                private readonly ClientWebSocket _socket = new();
+
+                public async Task SayAsync(string text, CancellationToken ct)
+                {
+                    var bytes = Encoding.UTF8.GetBytes(text);
+                    await _socket.SendAsync(bytes, WebSocketMessageType.Text, true, ct);
+                    await Task.Yield();
+                }
+            }
+            """;
+
+        await Verify.VerifyCodeFixAsync(source, fixedSource, framework, expected: Verify.Diagnostic().WithLocation(0).WithArguments("_socket", NotAwaited));
+    }
+
+    [Fact]
+    public async Task Discard_assignment_is_reported_and_awaited()
+    {
+        const string source = Usings + """
+            class Echo
+            {
+                public static async Task RunAsync(WebSocket socket, CancellationToken ct)
+                {
+                    var buffer = new byte[4096];
+                    var result = await socket.ReceiveAsync(buffer, ct);
+                    _ = {|#0:socket.SendAsync(new ArraySegment<byte>(buffer, 0, result.Count), result.MessageType, result.EndOfMessage, ct)|};
+                }
+            }
+            """;
+        const string fixedSource = Usings + """
+            class Echo
+            {
+                public static async Task RunAsync(WebSocket socket, CancellationToken ct)
+                {
+                    var buffer = new byte[4096];
+                    var result = await socket.ReceiveAsync(buffer, ct);
+                    await socket.SendAsync(new ArraySegment<byte>(buffer, 0, result.Count), result.MessageType, result.EndOfMessage, ct);
+                }
+            }
+            """;
+
+        await Verify.VerifyCodeFixAsync(source, fixedSource, expected: Expected(0));
+    }
+
+    [Fact]
+    public async Task Stored_and_never_awaited_is_reported_and_awaited()
+    {
+        const string source = Usings + """
+            class Notifier
+            {
+                public async Task NotifyAsync(ClientWebSocket socket, ReadOnlyMemory<byte> payload, CancellationToken ct)
+                {
+                    var sendTask = {|#0:socket.SendAsync(payload, WebSocketMessageType.Binary, true, ct)|};
+                    await Task.Delay(10, ct);
+                }
+            }
+            """;
+        const string fixedSource = Usings + """
+            class Notifier
+            {
+                public async Task NotifyAsync(ClientWebSocket socket, ReadOnlyMemory<byte> payload, CancellationToken ct)
+                {
+                    await socket.SendAsync(payload, WebSocketMessageType.Binary, true, ct);
+                    await Task.Delay(10, ct);
+                }
+            }
+            """;
+
+        await Verify.VerifyCodeFixAsync(source, fixedSource, expected: Expected(0));
+    }
+
+    [Fact]
+    public async Task Timer_callback_send_is_reported_without_fix()
+    {
+        const string source = Usings + """
+            sealed class Heartbeat : IDisposable
+            {
+                private static readonly byte[] Ping = Encoding.UTF8.GetBytes("{\"type\":\"ping\"}");
+                private readonly Timer _timer;
+
+                public Heartbeat(WebSocket socket)
+                {
+                    _timer = new Timer(_ => {|#0:socket.SendAsync(Ping, WebSocketMessageType.Text, true, CancellationToken.None)|}, null, 0, 15_000);
+                }
+
+                public void Dispose() => _timer.Dispose();
+            }
+            """;
+
+        var test = Verify.Create();
+        test.TestCode = source;
+        test.FixedCode = source;
+        test.ExpectedDiagnostics.Add(Expected(0));
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task Synchronous_wrapper_that_drops_the_task_is_reported_without_fix()
+    {
+        const string source = Usings + """
+            class Publisher
+            {
+                private readonly WebSocket _socket;
+
+                public Publisher(WebSocket socket) => _socket = socket;
+
+                public void Publish(string message)
+                {
+                    {|#0:_socket.SendAsync(Encoding.UTF8.GetBytes(message), WebSocketMessageType.Text, true, default)|};
+                }
+            }
+            """;
+
+        var test = Verify.Create();
+        test.TestCode = source;
+        test.FixedCode = source;
+        test.ExpectedDiagnostics.Add(Expected(0));
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task WhenAll_over_sends_on_one_socket_is_reported()
+    {
+        const string source = Usings + """
+            class Snapshot
+            {
+                public static async Task SendSnapshotAsync(WebSocket socket, byte[] header, byte[] body, CancellationToken ct)
+                {
+                    await Task.WhenAll(
+                        socket.SendAsync(header, WebSocketMessageType.Binary, true, ct),
+                        {|#0:socket.SendAsync(body, WebSocketMessageType.Binary, true, ct)|});
+                }
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source, expected: Verify.Diagnostic().WithLocation(0).WithArguments(
+            "socket", "runs together with another send on the same socket in Task.WhenAll: a WebSocket allows one send at a time; send in sequence or through a single writer"));
+    }
+
+    [Fact]
+    public async Task WhenAll_over_projection_on_one_socket_is_reported()
+    {
+        const string source = Usings + """
+            class Batch
+            {
+                private readonly ClientWebSocket _socket = new();
+
+                public Task FlushAsync(IReadOnlyList<string> messages, CancellationToken ct)
+                    => Task.WhenAll(messages.Select(m => {|#0:_socket.SendAsync(Encoding.UTF8.GetBytes(m), WebSocketMessageType.Text, true, ct)|}));
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source, expected: Expected(0));
+    }
+
+    [Fact]
+    public async Task Parallel_loop_over_one_socket_is_reported()
+    {
+        const string source = Usings + """
+            class Uploader
+            {
+                public static Task UploadAsync(WebSocket socket, IEnumerable<byte[]> chunks, CancellationToken ct)
+                    => Parallel.ForEachAsync(chunks, ct, async (chunk, token) =>
+                        await {|#0:socket.SendAsync(chunk, WebSocketMessageType.Binary, true, token)|});
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source, expected: Expected(0));
+    }
+
+    [Fact]
+    public async Task Tasks_collected_in_a_loop_are_reported()
+    {
+        const string source = Usings + """
+            class Replay
+            {
+                public static async Task ReplayAsync(WebSocket socket, IEnumerable<ArraySegment<byte>> history, CancellationToken ct)
+                {
+                    var pending = new List<Task>();
+                    foreach (var message in history)
+                    {
+                        pending.Add({|#0:socket.SendAsync(message, WebSocketMessageType.Text, true, ct)|});
+                    }
+
+                    await Task.WhenAll(pending);
+                }
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source, expected: Expected(0));
+    }
+
+    [Fact]
+    public async Task Fire_and_forget_in_aspnetcore_handler_is_reported_and_fixed()
+    {
+        const string source = """
+            using System.Net.WebSockets;
+            using System.Text;
+            using Microsoft.AspNetCore.Builder;
+            using Microsoft.AspNetCore.Http;
+
+            static class Endpoints
+            {
+                public static void Map(WebApplication app)
+                {
+                    app.Map("/ws", async (HttpContext context) =>
+                    {
+                        using var socket = await context.WebSockets.AcceptWebSocketAsync();
+                        {|#0:socket.SendAsync(Encoding.UTF8.GetBytes("welcome"), WebSocketMessageType.Text, true, context.RequestAborted)|};
+                        await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", context.RequestAborted);
+                    });
+                }
+            }
+            """;
+        const string fixedSource = """
+            using System.Net.WebSockets;
+            using System.Text;
+            using Microsoft.AspNetCore.Builder;
+            using Microsoft.AspNetCore.Http;
+
+            static class Endpoints
+            {
+                public static void Map(WebApplication app)
+                {
+                    app.Map("/ws", async (HttpContext context) =>
+                    {
+                        using var socket = await context.WebSockets.AcceptWebSocketAsync();
+                        await socket.SendAsync(Encoding.UTF8.GetBytes("welcome"), WebSocketMessageType.Text, true, context.RequestAborted);
+                        await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", context.RequestAborted);
+                    });
+                }
+            }
+            """;
+
+        await Verify.VerifyCodeFixAsync(source, fixedSource, TargetFramework.Net100, ProjectReferences.AspNetCore, Expected(0));
+    }
+
+    [Fact]
+    public async Task Fix_all_awaits_every_discarded_send()
+    {
+        const string source = Usings + """
+            class Greeter
+            {
+                public async Task GreetAsync(WebSocket socket, CancellationToken ct)
+                {
+                    {|#0:socket.SendAsync(Encoding.UTF8.GetBytes("hello"), WebSocketMessageType.Text, true, ct)|};
+                    _ = {|#1:socket.SendAsync(Encoding.UTF8.GetBytes("world"), WebSocketMessageType.Text, true, ct)|};
+                    await Task.Yield();
+                }
+            }
+            """;
+        const string fixedSource = Usings + """
+            class Greeter
+            {
+                public async Task GreetAsync(WebSocket socket, CancellationToken ct)
+                {
+                    await socket.SendAsync(Encoding.UTF8.GetBytes("hello"), WebSocketMessageType.Text, true, ct);
+                    await socket.SendAsync(Encoding.UTF8.GetBytes("world"), WebSocketMessageType.Text, true, ct);
+                    await Task.Yield();
+                }
+            }
+            """;
+
+        var test = Verify.Create();
+        test.TestCode = source;
+        test.FixedCode = fixedSource;
+        test.ExpectedDiagnostics.Add(Expected(0));
+        test.ExpectedDiagnostics.Add(Expected(1));
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task Awaited_and_returned_sends_are_silent()
+    {
+        const string source = Usings + """
+            class Client
+            {
+                private readonly ClientWebSocket _socket = new();
+
+                public async Task SendTextAsync(string text, CancellationToken ct)
+                    => await _socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, ct);
+
+                public ValueTask SendBinaryAsync(ReadOnlyMemory<byte> data, CancellationToken ct)
+                    => _socket.SendAsync(data, WebSocketMessageType.Binary, true, ct);
+
+                public Task SendSegmentAsync(ArraySegment<byte> data, CancellationToken ct)
+                {
+                    return _socket.SendAsync(data, WebSocketMessageType.Binary, true, ct);
+                }
+
+                public async Task SendLaterAsync(byte[] data, CancellationToken ct)
+                {
+                    var pending = _socket.SendAsync(data, WebSocketMessageType.Binary, true, ct);
+                    await Task.Yield();
+                    await pending.ConfigureAwait(false);
+                }
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source);
+    }
+
+    [Fact]
+    public async Task Sends_to_different_sockets_together_are_silent()
+    {
+        const string source = Usings + """
+            class Broadcaster
+            {
+                private readonly List<WebSocket> _clients = new();
+
+                public Task BroadcastAsync(byte[] message, CancellationToken ct)
+                    => Task.WhenAll(_clients.Select(client => client.SendAsync(message, WebSocketMessageType.Text, true, ct)));
+
+                public static Task MirrorAsync(WebSocket left, WebSocket right, byte[] message, CancellationToken ct)
+                    => Task.WhenAll(
+                        left.SendAsync(message, WebSocketMessageType.Text, true, ct),
+                        right.SendAsync(message, WebSocketMessageType.Text, true, ct));
+
+                public Task BroadcastInParallelAsync(byte[] message, CancellationToken ct)
+                    => Parallel.ForEachAsync(_clients, ct, async (client, token) =>
+                        await client.SendAsync(message, WebSocketMessageType.Text, true, token));
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source);
+    }
+
+    [Fact]
+    public async Task Sends_serialised_by_a_semaphore_are_silent()
+    {
+        const string source = Usings + """
+            class SerialisedSender
+            {
+                private readonly SemaphoreSlim _gate = new(1, 1);
+                private readonly ClientWebSocket _socket = new();
+
+                public Task SendAllAsync(IEnumerable<string> messages, CancellationToken ct)
+                    => Task.WhenAll(messages.Select(async message =>
+                    {
+                        await _gate.WaitAsync(ct);
+                        try
+                        {
+                            await _socket.SendAsync(Encoding.UTF8.GetBytes(message), WebSocketMessageType.Text, true, ct);
+                        }
+                        finally
+                        {
+                            _gate.Release();
+                        }
+                    }));
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source);
+    }
+
+    [Fact]
+    public async Task Sequential_loop_and_other_send_apis_are_silent()
+    {
+        const string source = Usings + """
+            using System.Net.Sockets;
+
+            class Pump
+            {
+                public static async Task DrainAsync(WebSocket socket, IAsyncEnumerable<byte[]> outbox, CancellationToken ct)
+                {
+                    await foreach (var message in outbox.WithCancellation(ct))
+                    {
+                        await socket.SendAsync(message, WebSocketMessageType.Binary, true, ct);
+                    }
+                }
+
+                public static void Raw(Socket tcp, byte[] data)
+                {
+                    _ = tcp.SendAsync(data, SocketFlags.None);
+                }
+
+                public static Task WithContinuation(WebSocket socket, byte[] data)
+                    => socket.SendAsync(data, WebSocketMessageType.Binary, true, default)
+                        .ContinueWith(t => Console.WriteLine(t.Status), TaskScheduler.Default);
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source);
+    }
+}
