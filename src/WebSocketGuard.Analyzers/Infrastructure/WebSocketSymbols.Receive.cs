@@ -25,7 +25,6 @@ internal sealed partial class WebSocketSymbols
     public INamedTypeSymbol? NewtonsoftJsonConvert => Type("Newtonsoft.Json.JsonConvert");
     public INamedTypeSymbol? MessagePackSerializer => Type("MessagePack.MessagePackSerializer");
     public INamedTypeSymbol? HttpListenerWebSocketContext => Type("System.Net.WebSockets.HttpListenerWebSocketContext");
-    public INamedTypeSymbol? Math => Type("System.Math");
     public INamedTypeSymbol? BitConverter => Type("System.BitConverter");
     public INamedTypeSymbol? BinaryPrimitives => Type("System.Buffers.Binary.BinaryPrimitives");
     public INamedTypeSymbol? Convert => Type("System.Convert");

@@ -173,6 +173,10 @@ public sealed class FeedWorker : BackgroundService
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
+        catch (WebSocketException)
+        {
+            socket.Abort();
+        }
         finally
         {
             if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
