@@ -1,0 +1,86 @@
+using System.Collections.Immutable;
+using System.Reflection;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.Diagnostics;
+
+namespace WebSocketGuard.Cli;
+
+/// <summary>One rule as the tool presents it: its descriptor and the analyzer that owns it.</summary>
+public sealed record RuleInfo(DiagnosticDescriptor Descriptor, string AnalyzerName)
+{
+    public string Id => Descriptor.Id;
+
+    /// <summary>A SARIF-style identifier: the analyzer's type name without the "Analyzer" suffix.</summary>
+    public string Name => AnalyzerName.EndsWith("Analyzer", StringComparison.Ordinal) ? AnalyzerName[..^"Analyzer".Length] : AnalyzerName;
+}
+
+/// <summary>
+/// Every analyzer and code fix in the two WebSocketGuard assemblies, found by reflection so that
+/// rules added later are picked up without touching the tool.
+/// </summary>
+public sealed class RuleCatalog
+{
+    public const string AnalyzerAssemblyName = "WebSocketGuard.Analyzers";
+    public const string CodeFixAssemblyName = "WebSocketGuard.CodeFixes";
+
+    private RuleCatalog(ImmutableArray<DiagnosticAnalyzer> analyzers, ImmutableArray<CodeFixProvider> fixers, IReadOnlyDictionary<string, RuleInfo> rules)
+    {
+        Analyzers = analyzers;
+        Fixers = fixers;
+        Rules = rules;
+    }
+
+    public ImmutableArray<DiagnosticAnalyzer> Analyzers { get; }
+
+    public ImmutableArray<CodeFixProvider> Fixers { get; }
+
+    /// <summary>Rules by id, in id order.</summary>
+    public IReadOnlyDictionary<string, RuleInfo> Rules { get; }
+
+    public static RuleCatalog Load()
+        => Load(Assembly.Load(new AssemblyName(AnalyzerAssemblyName)), Assembly.Load(new AssemblyName(CodeFixAssemblyName)));
+
+    public static RuleCatalog Load(Assembly analyzerAssembly, Assembly codeFixAssembly)
+    {
+        var analyzers = Instantiate<DiagnosticAnalyzer>(analyzerAssembly, t => t.GetCustomAttributes<DiagnosticAnalyzerAttribute>().Any(a => a.Languages.Contains(LanguageNames.CSharp)));
+        var fixers = Instantiate<CodeFixProvider>(codeFixAssembly, t => t.GetCustomAttributes<ExportCodeFixProviderAttribute>().Any());
+
+        var rules = new SortedDictionary<string, RuleInfo>(StringComparer.Ordinal);
+        foreach (var analyzer in analyzers)
+        {
+            foreach (var descriptor in analyzer.SupportedDiagnostics)
+            {
+                rules.TryAdd(descriptor.Id, new RuleInfo(descriptor, analyzer.GetType().Name));
+            }
+        }
+
+        return new RuleCatalog(analyzers, fixers, rules);
+    }
+
+    /// <summary>The analyzers that report at least one of <paramref name="ruleIds"/>.</summary>
+    public ImmutableArray<DiagnosticAnalyzer> AnalyzersFor(IReadOnlyCollection<string> ruleIds)
+        => Analyzers.Where(a => a.SupportedDiagnostics.Any(d => ruleIds.Contains(d.Id))).ToImmutableArray();
+
+    public IEnumerable<CodeFixProvider> FixersFor(string ruleId) => Fixers.Where(f => f.FixableDiagnosticIds.Contains(ruleId));
+
+    private static ImmutableArray<T> Instantiate<T>(Assembly assembly, Func<Type, bool> isExported)
+        where T : class
+    {
+        Type[] types;
+        try
+        {
+            types = assembly.GetTypes();
+        }
+        catch (ReflectionTypeLoadException e)
+        {
+            types = e.Types.Where(t => t is not null).ToArray()!;
+        }
+
+        return types
+            .Where(t => !t.IsAbstract && typeof(T).IsAssignableFrom(t) && t.GetConstructor(Type.EmptyTypes) is not null && isExported(t))
+            .OrderBy(t => t.FullName, StringComparer.Ordinal)
+            .Select(t => (T)Activator.CreateInstance(t)!)
+            .ToImmutableArray();
+    }
+}
