@@ -23,7 +23,11 @@ public static class CliApp
         failure, AD0001), 2 bad input.
         """;
 
-    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
+    public static Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
+        => RunAsync(args, output, error, catalog: null, cancellationToken);
+
+    /// <summary>As <see cref="RunAsync(string[], TextWriter, TextWriter, CancellationToken)"/>, with the rules given instead of discovered (tests).</summary>
+    internal static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, RuleCatalog? catalog, CancellationToken cancellationToken)
     {
         if (args.Length == 0)
         {
@@ -58,7 +62,7 @@ public static class CliApp
             return ExitBadInput;
         }
 
-        var catalog = RuleCatalog.Load();
+        catalog ??= RuleCatalog.Load();
         if (catalog.Rules.Count == 0)
         {
             error.WriteLine("error: no analyzers were found in " + RuleCatalog.AnalyzerAssemblyName);

@@ -66,13 +66,13 @@ public static class ProjectLoader
         try
         {
             var loaded = await LoadWithMSBuildAsync(path, extension, options.Framework, warnings, cancellationToken).ConfigureAwait(false);
-            if (loaded.Projects.Count > 0)
+            if (loaded.Projects.Any(id => loaded.Solution.GetProject(id)?.DocumentIds.Count > 0))
             {
                 return loaded;
             }
 
             loaded.Dispose();
-            warnings.WriteLine($"warning: MSBuild loaded no C# project from {path}; falling back to loose-file mode");
+            warnings.WriteLine($"warning: MSBuild loaded no C# source from {path}; falling back to loose-file mode over its folder");
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
