@@ -128,6 +128,17 @@ public static class ProjectLoader
             documents: documents,
             metadataReferences: references);
 
+        // .editorconfig files under the folder and above it, as a build would see them (rule severities, suppressions).
+        var editorConfigs = EnumerateSources(root, ".editorconfig")
+            .Concat(Ancestors(root).Select(d => Path.Combine(d, ".editorconfig")).Where(File.Exists))
+            .Select(path => DocumentInfo.Create(
+                DocumentId.CreateNewId(projectId),
+                ".editorconfig",
+                loader: TextLoader.From(TextAndVersion.Create(ReadText(path), VersionStamp.Create(), path)),
+                filePath: path))
+            .ToList();
+        project = project.WithAnalyzerConfigDocuments(editorConfigs);
+
         var workspace = new AdhocWorkspace(MefHostServices.DefaultHost);
         var solution = workspace.AddSolution(SolutionInfo.Create(SolutionId.CreateNewId(), VersionStamp.Create(), projects: new[] { project }));
         return new LoadedCode
@@ -140,7 +151,15 @@ public static class ProjectLoader
         };
     }
 
-    private static IEnumerable<string> EnumerateSources(string root)
+    private static IEnumerable<string> Ancestors(string directory)
+    {
+        for (var parent = Path.GetDirectoryName(directory); parent is not null; parent = Path.GetDirectoryName(parent))
+        {
+            yield return parent;
+        }
+    }
+
+    private static IEnumerable<string> EnumerateSources(string root, string pattern = "*.cs")
     {
         var options = new EnumerationOptions { RecurseSubdirectories = false, IgnoreInaccessible = true, AttributesToSkip = FileAttributes.ReparsePoint };
         var pending = new Stack<string>();
@@ -149,7 +168,7 @@ public static class ProjectLoader
         while (pending.Count > 0)
         {
             var directory = pending.Pop();
-            result.AddRange(Directory.EnumerateFiles(directory, "*.cs", options));
+            result.AddRange(Directory.EnumerateFiles(directory, pattern, options));
             foreach (var child in Directory.EnumerateDirectories(directory, "*", options))
             {
                 if (!SkippedFolders.Contains(Path.GetFileName(child)))

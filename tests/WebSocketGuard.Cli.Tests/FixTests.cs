@@ -64,4 +64,19 @@ public class FixTests
 
         Assert.Equal(Samples.PlaintextClient, File.ReadAllText(feed));
     }
+
+    [Fact]
+    public async Task Fixes_of_different_rules_in_one_file_are_all_applied()
+    {
+        using var folder = new TempFolder();
+        var file = folder.Write("Telemetry.cs", Samples.NoTimeoutClient.Replace("wss://", "ws://"));
+
+        var run = await CliRun.RunAsync("scan", folder.Path, "--fix");
+
+        Assert.Equal(CliApp.ExitClean, run.ExitCode);
+        Assert.Contains("2 finding(s) fixed, 0 remain", run.Output);
+        var text = File.ReadAllText(file);
+        Assert.Contains("socket.Options.KeepAliveTimeout = ", text);
+        Assert.Contains("new Uri(\"wss://telemetry.example.com\")", text);
+    }
 }

@@ -126,4 +126,20 @@ public class ScanTests
         Assert.Contains("falling back to loose-file mode", run.Error);
         Assert.Contains("Feed.cs(12,43): warning WSG1011", run.Output);
     }
+
+    [Fact]
+    public async Task Editorconfig_severities_apply_to_loose_files()
+    {
+        using var folder = new TempFolder();
+        folder.Write(".editorconfig", "root = true\n\n[*.cs]\ndotnet_diagnostic.WSG1011.severity = error\n");
+        folder.Write("Feed.cs", Samples.PlaintextClient);
+        folder.Write("quiet/.editorconfig", "[*.cs]\ndotnet_diagnostic.WSG1011.severity = none\n");
+        folder.Write("quiet/Feed2.cs", Samples.PlaintextClient.Replace("class Feed", "class Feed2"));
+
+        var run = await CliRun.RunAsync("scan", folder.Path, "--severity-min", "error");
+
+        Assert.Equal(CliApp.ExitFindings, run.ExitCode);
+        Assert.Contains("Feed.cs(12,43): error WSG1011", run.Output);
+        Assert.DoesNotContain("quiet/Feed2.cs", run.Output);
+    }
 }
