@@ -142,14 +142,22 @@ public static class CliApp
         }
 
         var fixer = new Fixer(catalog, scanner, ruleIds, options.MinimumSeverity, error);
-        var fixedSolution = await fixer.FixAsync(code.Solution, code.Projects, cancellationToken).ConfigureAwait(false);
+        // A file shared by several target frameworks is fixed once, through the --framework target or else the
+        // first one listed: a fix for the newest framework (say, KeepAliveTimeout) could break the older builds.
+        var projects = code.Projects
+            .Select(id => code.Solution.GetProject(id)!)
+            .GroupBy(p => p.FilePath ?? p.Name)
+            .Select(g => (g.FirstOrDefault(p => options.Framework is not null && p.Name.EndsWith($"({options.Framework})", StringComparison.OrdinalIgnoreCase)) ?? g.First()).Id)
+            .ToList();
+        var fixedSolution = await fixer.FixAsync(code.Solution, projects, cancellationToken).ConfigureAwait(false);
         var written = await Fixer.WriteChangesAsync(code.Solution, fixedSolution, cancellationToken).ConfigureAwait(false);
         foreach (var path in written)
         {
             output.WriteLine($"fixed: {Scanner.RelativePath(code.Root, path)}");
         }
 
-        var after = await scanner.ScanAsync(fixedSolution, code.Projects, code.Root, cancellationToken).ConfigureAwait(false);
+        var rescanned = await Fixer.SyncCopiesAsync(code.Solution, fixedSolution, cancellationToken).ConfigureAwait(false);
+        var after = await scanner.ScanAsync(rescanned, code.Projects, code.Root, cancellationToken).ConfigureAwait(false);
         output.WriteLine($"fix: {written.Count} file(s) changed; {before.Findings.Count - after.Findings.Count} finding(s) fixed, {after.Findings.Count} remain");
         foreach (var finding in after.Findings)
         {

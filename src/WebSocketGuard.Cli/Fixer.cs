@@ -28,6 +28,31 @@ public sealed class Fixer(RuleCatalog catalog, Scanner scanner, IReadOnlyCollect
         return solution;
     }
 
+    /// <summary>Gives every copy of a changed file (one per target framework) the fixed text, so a rescan sees the files as written.</summary>
+    public static async Task<Solution> SyncCopiesAsync(Solution original, Solution changed, CancellationToken cancellationToken)
+    {
+        var result = changed;
+        foreach (var projectChanges in changed.GetChanges(original).GetProjectChanges())
+        {
+            foreach (var documentId in projectChanges.GetChangedDocuments(onlyGetDocumentsWithTextChanges: true))
+            {
+                var document = changed.GetDocument(documentId);
+                if (document?.FilePath is not { } path)
+                {
+                    continue;
+                }
+
+                var text = await document.GetTextAsync(cancellationToken).ConfigureAwait(false);
+                foreach (var copy in changed.GetDocumentIdsWithFilePath(path).Where(id => id != documentId))
+                {
+                    result = result.WithDocumentText(copy, text);
+                }
+            }
+        }
+
+        return result;
+    }
+
     /// <summary>Writes every document that differs from <paramref name="original"/> back to its file; returns their paths.</summary>
     public static async Task<IReadOnlyList<string>> WriteChangesAsync(Solution original, Solution changed, CancellationToken cancellationToken)
     {

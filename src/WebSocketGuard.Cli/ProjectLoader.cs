@@ -250,11 +250,13 @@ public static class ProjectLoader
                 solution = await workspace.OpenSolutionAsync(path, cancellationToken: cancellationToken).ConfigureAwait(false);
             }
 
+            var projects = PickProjects(solution, framework);
+            solution = await RepairUnrestoredAsync(solution, projects, framework, warnings, cancellationToken).ConfigureAwait(false);
             return new LoadedCode
             {
                 Workspace = workspace,
                 Solution = solution,
-                Projects = PickProjects(solution, framework),
+                Projects = projects,
                 Root = Path.GetDirectoryName(path)!,
                 Description = $"{path} via MSBuild",
             };
@@ -264,6 +266,51 @@ public static class ProjectLoader
             workspace.Dispose();
             throw;
         }
+    }
+
+    // A project that was never restored has no framework references, so every rule would stay silent:
+    // give it the installed reference assemblies of its framework and say so.
+    private static async Task<Solution> RepairUnrestoredAsync(Solution solution, IReadOnlyList<ProjectId> projects, string? framework, TextWriter warnings, CancellationToken cancellationToken)
+    {
+        foreach (var id in projects)
+        {
+            var project = solution.GetProject(id)!;
+            var compilation = await project.GetCompilationAsync(cancellationToken).ConfigureAwait(false);
+            if (compilation is null || compilation.ObjectType.TypeKind != TypeKind.Error)
+            {
+                continue;
+            }
+
+            var moniker = TargetFrameworkOf(project) ?? framework ?? ScanOptions.DefaultFramework;
+            var references = FrameworkReferences.Find(moniker, out _);
+            if (references is null)
+            {
+                warnings.WriteLine($"warning: {project.Name} has no framework references (not restored?) and no {moniker} reference assemblies are installed; run 'dotnet restore' first, or findings will be missing");
+                continue;
+            }
+
+            warnings.WriteLine($"warning: {project.Name} has no framework references (not restored?); using the installed {moniker} reference assemblies. Run 'dotnet restore' for an exact scan");
+            solution = solution.AddMetadataReferences(id, references);
+        }
+
+        return solution;
+    }
+
+    // "Name(net8.0)" for multi-targeted projects, else the SDK's NETx_0 symbol.
+    private static string? TargetFrameworkOf(Project project)
+    {
+        var open = project.Name.LastIndexOf('(');
+        if (open >= 0 && project.Name.EndsWith(')'))
+        {
+            var moniker = project.Name[(open + 1)..^1];
+            if (moniker.StartsWith("net", StringComparison.Ordinal) && moniker.Contains('.'))
+            {
+                return moniker;
+            }
+        }
+
+        var symbol = project.ParseOptions?.PreprocessorSymbolNames.FirstOrDefault(n => System.Text.RegularExpressions.Regex.IsMatch(n, @"^NET\d+_0$"));
+        return symbol is null ? null : "net" + symbol[3..^2] + ".0";
     }
 
     // A multi-targeted project loads once per framework: keep the one asked for, or all of them (findings are de-duplicated).

@@ -142,4 +142,24 @@ public class ScanTests
         Assert.Contains("Feed.cs(12,43): error WSG1011", run.Output);
         Assert.DoesNotContain("quiet/Feed2.cs", run.Output);
     }
+
+    [Fact]
+    public async Task Multi_targeted_unrestored_project_gets_framework_references_and_reports_each_finding_once()
+    {
+        using var folder = new TempFolder();
+        var project = folder.Write("Feed.csproj", """
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup><TargetFrameworks>net8.0;net10.0</TargetFrameworks></PropertyGroup>
+            </Project>
+            """);
+        folder.Write("Feed.cs", Samples.PlaintextClient.Replace("socket.Options.KeepAliveTimeout = TimeSpan.FromSeconds(20);", string.Empty));
+
+        var run = await CliRun.RunAsync("scan", project, "--rule", "WSG1011,WSG1002");
+
+        Assert.Equal(CliApp.ExitFindings, run.ExitCode);
+        Assert.Contains("Feed(net8.0) has no framework references (not restored?)", run.Error);
+        Assert.Single(run.Output.Split('\n'), line => line.Contains("warning WSG1011"));
+        // net8.0 has no KeepAliveTimeout, net10.0 has: the rule speaks for each framework at the same place once.
+        Assert.Single(run.Output.Split('\n'), line => line.Contains("Feed.cs(10,28)") && line.Contains("WSG1002"));
+    }
 }
