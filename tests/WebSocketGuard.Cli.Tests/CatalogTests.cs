@@ -30,5 +30,6 @@ public class CatalogTests
         Assert.Contains("ERROR AD0001: analyzer ThrowingAnalyzer threw", run.Error);
         Assert.Contains("analyzer failure", run.Output);
         Assert.Contains("boom", run.Error);
+        Assert.Single(run.Error.Split('\n'), line => line.StartsWith("ERROR AD0001", StringComparison.Ordinal));
     }
 }
