@@ -49,6 +49,12 @@ public static class ProjectLoader
         var path = Path.GetFullPath(options.Path);
         if (Directory.Exists(path))
         {
+            var buildFile = Directory.EnumerateFiles(path).Where(f => Path.GetExtension(f).ToLowerInvariant() is ".sln" or ".slnx" or ".csproj").Order(StringComparer.Ordinal).FirstOrDefault();
+            if (buildFile is not null)
+            {
+                warnings.WriteLine($"note: scanning {path} as loose files; pass {Path.GetFileName(buildFile)} instead to load it with MSBuild");
+            }
+
             return LoadFolder(path, options.EffectiveFramework);
         }
 
