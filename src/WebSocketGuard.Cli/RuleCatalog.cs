@@ -6,13 +6,10 @@ using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace WebSocketGuard.Cli;
 
-/// <summary>One rule as the tool presents it: its descriptor and the analyzer that owns it.</summary>
-public sealed record RuleInfo(DiagnosticDescriptor Descriptor, string AnalyzerName)
+/// <summary>One rule as the tool presents it: its descriptor, a stable name, and whether a code fix exists.</summary>
+public sealed record RuleInfo(DiagnosticDescriptor Descriptor, string Name, bool HasFix)
 {
     public string Id => Descriptor.Id;
-
-    /// <summary>A SARIF-style identifier: the analyzer's type name without the "Analyzer" suffix.</summary>
-    public string Name => AnalyzerName.EndsWith("Analyzer", StringComparison.Ordinal) ? AnalyzerName[..^"Analyzer".Length] : AnalyzerName;
 }
 
 /// <summary>
@@ -46,12 +43,15 @@ public sealed class RuleCatalog
         var analyzers = Instantiate<DiagnosticAnalyzer>(analyzerAssembly, t => t.GetCustomAttributes<DiagnosticAnalyzerAttribute>().Any(a => a.Languages.Contains(LanguageNames.CSharp)));
         var fixers = Instantiate<CodeFixProvider>(codeFixAssembly, t => t.GetCustomAttributes<ExportCodeFixProviderAttribute>().Any());
 
+        var names = RuleIdNames(analyzerAssembly);
+        var fixable = fixers.SelectMany(f => f.FixableDiagnosticIds).ToHashSet(StringComparer.Ordinal);
         var rules = new SortedDictionary<string, RuleInfo>(StringComparer.Ordinal);
         foreach (var analyzer in analyzers)
         {
             foreach (var descriptor in analyzer.SupportedDiagnostics)
             {
-                rules.TryAdd(descriptor.Id, new RuleInfo(descriptor, analyzer.GetType().Name));
+                var name = names.GetValueOrDefault(descriptor.Id) ?? TrimSuffix(analyzer.GetType().Name, "Analyzer");
+                rules.TryAdd(descriptor.Id, new RuleInfo(descriptor, name, fixable.Contains(descriptor.Id)));
             }
         }
 
@@ -64,23 +64,44 @@ public sealed class RuleCatalog
 
     public IEnumerable<CodeFixProvider> FixersFor(string ruleId) => Fixers.Where(f => f.FixableDiagnosticIds.Contains(ruleId));
 
+    // The names of the RuleIds constants ("MissingDeadPeerDetection" = "WSG1002") are the rules' stable identifiers.
+    private static Dictionary<string, string> RuleIdNames(Assembly assembly)
+    {
+        var names = new Dictionary<string, string>(StringComparer.Ordinal);
+        var ruleIds = LoadableTypes(assembly).FirstOrDefault(t => t.Name == "RuleIds" && t.IsAbstract && t.IsSealed);
+        foreach (var field in ruleIds?.GetFields(BindingFlags.Public | BindingFlags.Static) ?? Array.Empty<FieldInfo>())
+        {
+            if (field.IsLiteral && field.GetRawConstantValue() is string id)
+            {
+                names.TryAdd(id, field.Name);
+            }
+        }
+
+        return names;
+    }
+
+    private static string TrimSuffix(string name, string suffix)
+        => name.EndsWith(suffix, StringComparison.Ordinal) && name.Length > suffix.Length ? name[..^suffix.Length] : name;
+
     private static ImmutableArray<T> Instantiate<T>(Assembly assembly, Func<Type, bool> isExported)
         where T : class
     {
-        Type[] types;
-        try
-        {
-            types = assembly.GetTypes();
-        }
-        catch (ReflectionTypeLoadException e)
-        {
-            types = e.Types.Where(t => t is not null).ToArray()!;
-        }
-
-        return types
+        return LoadableTypes(assembly)
             .Where(t => !t.IsAbstract && typeof(T).IsAssignableFrom(t) && t.GetConstructor(Type.EmptyTypes) is not null && isExported(t))
             .OrderBy(t => t.FullName, StringComparer.Ordinal)
             .Select(t => (T)Activator.CreateInstance(t)!)
             .ToImmutableArray();
+    }
+
+    private static Type[] LoadableTypes(Assembly assembly)
+    {
+        try
+        {
+            return assembly.GetTypes();
+        }
+        catch (ReflectionTypeLoadException e)
+        {
+            return e.Types.Where(t => t is not null).ToArray()!;
+        }
     }
 }

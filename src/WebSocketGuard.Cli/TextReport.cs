@@ -30,10 +30,10 @@ public static class TextReport
 
         var counts = result.Findings.GroupBy(f => f.RuleId).ToDictionary(g => g.Key, g => g.Count());
         var idWidth = Math.Max(4, rules.Select(r => r.Id.Length).DefaultIfEmpty(0).Max());
-        output.WriteLine($"{"Rule".PadRight(idWidth)}  {"Default",-7}  {"Findings",8}  Title");
+        output.WriteLine($"{"Rule".PadRight(idWidth)}  {"Default",-7}  {"Findings",8}  {"Fix",-3}  Title");
         foreach (var rule in rules)
         {
-            output.WriteLine($"{rule.Id.PadRight(idWidth)}  {SeverityText(rule.Descriptor.DefaultSeverity),-7}  {counts.GetValueOrDefault(rule.Id),8}  {rule.Descriptor.Title}");
+            output.WriteLine($"{rule.Id.PadRight(idWidth)}  {SeverityText(rule.Descriptor.DefaultSeverity),-7}  {counts.GetValueOrDefault(rule.Id),8}  {(rule.HasFix ? "yes" : "no"),-3}  {rule.Descriptor.Title}");
         }
 
         var files = result.Findings.Select(f => f.RelativePath).Distinct().Count();

@@ -12,6 +12,8 @@ public class CatalogTests
         Assert.Contains("WSG1002", catalog.Rules.Keys);
         Assert.Contains("WSG1011", catalog.Rules.Keys);
         Assert.Equal("MissingDeadPeerDetection", catalog.Rules["WSG1002"].Name);
+        Assert.Equal("PlaintextRemoteWebSocketUri", catalog.Rules["WSG1011"].Name);
+        Assert.True(catalog.Rules["WSG1011"].HasFix);
         Assert.Contains(catalog.Fixers, f => f.FixableDiagnosticIds.Contains("WSG1011"));
         Assert.Contains(catalog.Fixers, f => f.FixableDiagnosticIds.Contains("WSG1002"));
         Assert.All(catalog.Rules.Keys, id => Assert.Matches("^WSG[12][0-9]{3}$", id));

@@ -27,7 +27,7 @@ public class SarifTests
         Assert.Contains("WSG1002", ruleIds);
         Assert.Contains("WSG1011", ruleIds);
         var plaintext = rules.Single(r => r.GetProperty("id").GetString() == "WSG1011");
-        Assert.Equal("PlaintextWebSocketUri", plaintext.GetProperty("name").GetString());
+        Assert.Equal("PlaintextRemoteWebSocketUri", plaintext.GetProperty("name").GetString());
         Assert.Equal("Plaintext ws:// to a remote host", plaintext.GetProperty("shortDescription").GetProperty("text").GetString());
         Assert.EndsWith("/WSG1011.md", plaintext.GetProperty("helpUri").GetString());
         Assert.Equal("warning", plaintext.GetProperty("defaultConfiguration").GetProperty("level").GetString());

@@ -14,7 +14,7 @@ public class ScanTests
 
         Assert.Equal(CliApp.ExitFindings, run.ExitCode);
         Assert.Contains("src/Feed.cs(12,43): warning WSG1011: 'ws://' to 'feed.example.com'", run.Output);
-        Assert.Matches(@"WSG1011\s+warning\s+1\s+Plaintext ws:// to a remote host", run.Output);
+        Assert.Matches(@"WSG1011\s+warning\s+1\s+yes\s+Plaintext ws:// to a remote host", run.Output);
         Assert.Matches(@"WSG1002\s+warning\s+0\s", run.Output);
         Assert.Contains("Total: 1 finding(s) in 1 file(s)", run.Output);
     }
