@@ -8,7 +8,7 @@ namespace WebSocketGuard.Cli;
 
 /// <summary>
 /// Applies every available code fix, rule by rule: through the fixer's fix-all provider when it has one,
-/// otherwise one diagnostic at a time, re-analyzing after each change.
+/// then one diagnostic at a time for whatever is left, re-analyzing after each change.
 /// </summary>
 public sealed class Fixer(RuleCatalog catalog, Scanner scanner, IReadOnlyCollection<string> ruleIds, DiagnosticSeverity minimumSeverity, TextWriter log)
 {
@@ -124,7 +124,7 @@ public sealed class Fixer(RuleCatalog catalog, Scanner scanner, IReadOnlyCollect
                     var fixedSolution = action is null ? null : await ApplyAsync(action, solution, cancellationToken).ConfigureAwait(false);
                     if (fixedSolution is not null)
                     {
-                        return fixedSolution;
+                        solution = fixedSolution; // what a batch could not merge is picked up one by one below
                     }
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
