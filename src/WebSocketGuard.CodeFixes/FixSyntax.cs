@@ -134,6 +134,20 @@ internal sealed class FixSyntax
     public static TypeSyntax Type(SyntaxGenerator generator, INamedTypeSymbol type)
         => (TypeSyntax)generator.TypeExpression(type, addImport: true);
 
+    // A one-line statement takes the anchor's own indentation, so files indented with 2 spaces or tabs stay that way;
+    // the formatter would use its defaults when there is no .editorconfig.
+    private static StatementSyntax MatchIndentation(StatementSyntax statement, StatementSyntax anchor)
+    {
+        var normalized = statement.WithoutAnnotations(Formatter.Annotation).NormalizeWhitespace(elasticTrivia: false);
+        if (normalized.ToFullString().IndexOf('\n') >= 0)
+        {
+            return statement;
+        }
+
+        var indentation = anchor.GetLeadingTrivia().Where(t => t.IsKind(SyntaxKind.WhitespaceTrivia)).LastOrDefault();
+        return normalized.WithLeadingTrivia(indentation).WithTrailingTrivia(NewLine(anchor));
+    }
+
     public static T Annotate<T>(T node)
         where T : SyntaxNode
         => node.WithAdditionalAnnotations(Formatter.Annotation, Simplifier.Annotation);
@@ -148,7 +162,7 @@ internal sealed class FixSyntax
         {
             case BlockSyntax:
             case SwitchSectionSyntax:
-                editor.InsertAfter(anchor, statements);
+                editor.InsertAfter(anchor, statements.Select(s => MatchIndentation(s, anchor)).ToArray());
                 return true;
             case GlobalStatementSyntax global:
                 // Top-level statements: plain line breaks, or the formatter separates them like members.

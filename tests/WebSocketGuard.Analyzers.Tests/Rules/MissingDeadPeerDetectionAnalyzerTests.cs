@@ -211,6 +211,43 @@ public class MissingDeadPeerDetectionAnalyzerTests
     }
 
     [Fact]
+    public async Task Inserted_statements_keep_the_files_indentation()
+    {
+        const string source = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Threading.Tasks;
+
+            class Client
+            {
+              async Task RunAsync(Uri uri)
+              {
+                using var socket = {|#0:new ClientWebSocket()|};
+                await socket.ConnectAsync(uri, default);
+              }
+            }
+            """;
+        const string fixedSource = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Threading.Tasks;
+
+            class Client
+            {
+              async Task RunAsync(Uri uri)
+              {
+                using var socket = new ClientWebSocket();
+                socket.Options.KeepAliveInterval = TimeSpan.FromSeconds(30);
+                socket.Options.KeepAliveTimeout = TimeSpan.FromSeconds(20);
+                await socket.ConnectAsync(uri, default);
+              }
+            }
+            """;
+
+        await Verify.VerifyCodeFixAsync(source, fixedSource, expected: Verify.Diagnostic().WithLocation(0).WithArguments(NoTimeout));
+    }
+
+    [Fact]
     public async Task Socket_with_initializer_gets_the_timeout_in_its_initializer()
     {
         const string source = """
