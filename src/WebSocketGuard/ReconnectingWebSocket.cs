@@ -310,15 +310,11 @@ public sealed class ReconnectingWebSocket : IAsyncDisposable
         }
     }
 
-    private WebSocket Watch(ClientWebSocket client)
-    {
-#if NET9_0_OR_GREATER
-        return client;
-#else
+    private WebSocket Watch(ClientWebSocket client) =>
         // .NET 8 pings but never times out: abort when the server stays silent for interval + timeout.
-        return KeepAlive.WithIdleTimeout(client, _options.KeepAliveInterval + _options.KeepAliveTimeout, _options.TimeProvider);
-#endif
-    }
+        _options.UseIdleWatchdog
+            ? KeepAlive.WithIdleTimeout(client, _options.KeepAliveInterval + _options.KeepAliveTimeout, _options.TimeProvider)
+            : client;
 
     private async Task<bool> WaitBeforeRetryAsync(int attempt, Exception? error, CancellationToken stop)
     {

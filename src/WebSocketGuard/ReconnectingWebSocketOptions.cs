@@ -47,6 +47,17 @@ public sealed class ReconnectingWebSocketOptions
     /// <summary>Clock for backoff, timeouts and the stable period; <see cref="TimeProvider.System"/> by default.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
+    /// <summary>
+    /// Wrap sockets in <see cref="IdleTimeoutWebSocket"/> (interval + timeout). On by default on .NET 8, where the framework
+    /// cannot time out pings; internal so tests can exercise the .NET 8 path on newer runtimes.
+    /// </summary>
+    internal bool UseIdleWatchdog { get; set; } =
+#if NET9_0_OR_GREATER
+        false;
+#else
+        true;
+#endif
+
     internal void Validate()
     {
         ArgumentNullException.ThrowIfNull(Backoff, "options.Backoff");
