@@ -10,6 +10,7 @@ namespace WebSocketGuard.Tests.Infrastructure;
 internal sealed class GatedWebSocket : WebSocket
 {
     private readonly SemaphoreSlim _gate = new(0);
+    private readonly CancellationTokenSource _aborted = new();
     private int _concurrent;
     private int _maxConcurrent;
     private int _started;
@@ -45,6 +46,7 @@ internal sealed class GatedWebSocket : WebSocket
     {
         Aborted = true;
         _state = WebSocketState.Aborted;
+        _aborted.Cancel();
     }
 
     public override async ValueTask SendAsync(ReadOnlyMemory<byte> buffer, WebSocketMessageType messageType, bool endOfMessage, CancellationToken cancellationToken)
@@ -61,9 +63,14 @@ internal sealed class GatedWebSocket : WebSocket
 
             if (!GateOpen)
             {
+                using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _aborted.Token);
                 try
                 {
-                    await _gate.WaitAsync(cancellationToken);
+                    await _gate.WaitAsync(either.Token);
+                }
+                catch (OperationCanceledException) when (_aborted.IsCancellationRequested)
+                {
+                    throw new WebSocketException(WebSocketError.InvalidState, "aborted");
                 }
                 catch (OperationCanceledException)
                 {
