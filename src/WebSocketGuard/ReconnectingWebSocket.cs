@@ -167,6 +167,8 @@ public sealed class ReconnectingWebSocket : IAsyncDisposable
         }
         else
         {
+            // Not connected: nothing to close or drain; stop the backoff wait or connect attempt now.
+            _runCts.Cancel();
             await _sender.StopNowAsync().ConfigureAwait(false);
         }
 
