@@ -1,0 +1,11 @@
+using BenchmarkDotNet.Running;
+
+// Examples: dotnet run -c Release -- --filter '*Sender*' --job short
+//           dotnet run -c Release -- idle-memory
+if (args.Length > 0 && args[0] == "idle-memory")
+{
+    await Benchmarks.Runtime.IdleConnectionMemory.RunAsync();
+    return;
+}
+
+BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
