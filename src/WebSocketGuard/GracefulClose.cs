@@ -86,7 +86,7 @@ public static class GracefulClose
             return false;
         }
 
-        WebSocketGuardMetrics.RecordClose(status);
+        WebSocketGuardMetrics.RecordClose(status, sent: true);
         return socket.State == WebSocketState.Closed;
     }
 
@@ -98,17 +98,21 @@ public static class GracefulClose
             return;
         }
 
-        Task closing;
+        Task? closing = null;
         using var timeoutCts = new CancellationTokenSource(timeout, timeProvider);
         try
         {
             closing = socket.CloseOutputAsync(status, description, timeoutCts.Token);
             await closing.WaitAsync(timeout, timeProvider).ConfigureAwait(false);
-            WebSocketGuardMetrics.RecordClose(status);
+            WebSocketGuardMetrics.RecordClose(status, sent: true);
         }
         catch (Exception ex) when (ex is TimeoutException or OperationCanceledException or WebSocketException or IOException or InvalidOperationException or ObjectDisposedException)
         {
             socket.Abort();
+            if (closing is not null)
+            {
+                Observe(closing);
+            }
         }
     }
 

@@ -12,7 +12,7 @@ namespace WebSocketGuard;
 /// <c>websocketguard.messages.sent</c>, <c>websocketguard.bytes.received</c>, <c>websocketguard.bytes.sent</c>,
 /// <c>websocketguard.send_queue.depth</c>, <c>websocketguard.send.dropped</c> (tag <c>reason</c>),
 /// <c>websocketguard.reconnect.attempts</c>, <c>websocketguard.keepalive.timeouts</c> and
-/// <c>websocketguard.closes</c> (tag <c>websocket.close_code</c>). Recording is cheap and allocation-free when nobody listens.
+/// <c>websocketguard.closes</c> (tags <c>websocket.close_code</c> and <c>direction</c>). Recording is cheap and allocation-free when nobody listens.
 /// </remarks>
 public static class WebSocketGuardMetrics
 {
@@ -41,11 +41,14 @@ public static class WebSocketGuardMetrics
         }
     }
 
-    internal static void RecordClose(WebSocketCloseStatus? status)
+    internal static void RecordClose(WebSocketCloseStatus? status, bool sent)
     {
         if (Closes.Enabled)
         {
-            Closes.Add(1, new KeyValuePair<string, object?>("websocket.close_code", status is { } s ? (int)s : 1005));
+            Closes.Add(
+                1,
+                new KeyValuePair<string, object?>("websocket.close_code", status is { } s ? (int)s : 1005),
+                new KeyValuePair<string, object?>("direction", sent ? "sent" : "received"));
         }
     }
 }

@@ -135,7 +135,7 @@ public sealed class WebSocketMessageReader : IDisposable
 
     private WebSocketMessage CloseMessage()
     {
-        WebSocketGuardMetrics.RecordClose(_socket.CloseStatus);
+        WebSocketGuardMetrics.RecordClose(_socket.CloseStatus, sent: false);
         return WebSocketMessage.Close(_socket.CloseStatus, _socket.CloseStatusDescription);
     }
 

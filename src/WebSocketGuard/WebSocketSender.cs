@@ -31,8 +31,13 @@ public sealed class WebSocketSender : IAsyncDisposable
     private readonly DrainSignal _signal = new();
     private readonly Task _drain;
 
+    private readonly ITimer _sendWatchdog;
+
     private WebSocket? _socket;
-    private CancellationTokenSource _sendCts;
+    private WebSocket? _inFlightSocket;
+    private long _sendStarted;
+    private int _watchdogArmed;
+    private volatile bool _sendTimedOut;
     private TaskCompletionSource? _spaceAvailable;
     private long _queuedBytes;
     private long _dropped;
@@ -51,14 +56,15 @@ public sealed class WebSocketSender : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(socket);
         _socket = socket;
-        _drain = DrainAsync();
+        // On the thread pool, never on a caller's synchronization context.
+        _drain = Task.Run(DrainAsync);
     }
 
     /// <summary>A sender without a socket yet, for <see cref="ReconnectingWebSocket"/>: sockets come and go, the queue stays.</summary>
     internal WebSocketSender(WebSocketSenderOptions? options, TimeProvider? timeProvider)
         : this(options, timeProvider, reattachable: true)
     {
-        _drain = DrainAsync();
+        _drain = Task.Run(DrainAsync);
     }
 
     private WebSocketSender(WebSocketSenderOptions? options, TimeProvider? timeProvider, bool reattachable)
@@ -67,7 +73,8 @@ public sealed class WebSocketSender : IAsyncDisposable
         _timeProvider = timeProvider ?? TimeProvider.System;
         _reattachable = reattachable;
         _queue = new Queue<Entry>(Math.Min(_options.MaxQueuedMessages, 64));
-        _sendCts = NewSendCts();
+        // One lazily re-armed timer instead of a cancellable token per send: the socket's fast send path needs an uncancellable token.
+        _sendWatchdog = _timeProvider.CreateTimer(static s => ((WebSocketSender)s!).OnSendWatchdog(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         _drain = Task.CompletedTask;
     }
 
@@ -376,8 +383,6 @@ public sealed class WebSocketSender : IAsyncDisposable
 
     private async Task DrainAsync()
     {
-        // Run the loop off the constructor's thread.
-        await Task.Yield();
         while (true)
         {
             WebSocket? socket;
@@ -421,8 +426,8 @@ public sealed class WebSocketSender : IAsyncDisposable
             room?.TrySetResult();
             try
             {
-                var token = ArmSendTimeout();
-                await socket!.SendAsync(entry.Memory, entry.Type, endOfMessage: true, token).ConfigureAwait(false);
+                StartSendWatchdog(socket!);
+                await socket!.SendAsync(entry.Memory, entry.Type, endOfMessage: true, CancellationToken.None).ConfigureAwait(false);
                 WebSocketGuardMetrics.MessagesSent.Add(1);
                 WebSocketGuardMetrics.BytesSent.Add(entry.Length);
             }
@@ -430,9 +435,10 @@ public sealed class WebSocketSender : IAsyncDisposable
             {
                 // The in-flight message may or may not have reached the peer; it was not confirmed sent.
                 CountDropped(1, DropReasonSendFailed);
-                var failure = ex is OperationCanceledException && _sendCts.IsCancellationRequested && !_stopped
+                var failure = _sendTimedOut
                     ? new TimeoutException($"A WebSocket send did not complete within {_options.SendTimeout}; the socket was aborted.", ex)
                     : ex;
+                _sendTimedOut = false;
                 if (_reattachable && !_stopped)
                 {
                     Detach(socket!);
@@ -450,6 +456,7 @@ public sealed class WebSocketSender : IAsyncDisposable
             }
             finally
             {
+                Volatile.Write(ref _sendStarted, 0);
                 entry.Return();
             }
         }
@@ -464,32 +471,55 @@ public sealed class WebSocketSender : IAsyncDisposable
         }
 
         waiter?.TrySetResult();
-        _sendCts.Dispose();
+        _sendWatchdog.Dispose();
         if (_failure is { } error)
         {
             throw error;
         }
     }
 
-    private CancellationToken ArmSendTimeout()
+    private void StartSendWatchdog(WebSocket socket)
     {
-        // Reuse one timer-backed source per sender; only a fired timeout forces a new one.
-        if (!_sendCts.TryReset())
+        Volatile.Write(ref _inFlightSocket, socket);
+        Volatile.Write(ref _sendStarted, _timeProvider.GetTimestamp());
+        if (Interlocked.CompareExchange(ref _watchdogArmed, 1, 0) == 0)
         {
-            _sendCts.Dispose();
-            _sendCts = NewSendCts();
+            _sendWatchdog.Change(_options.SendTimeout, Timeout.InfiniteTimeSpan);
         }
-
-        _sendCts.CancelAfter(_options.SendTimeout);
-        return _sendCts.Token;
     }
 
-    private CancellationTokenSource NewSendCts()
+    private void OnSendWatchdog()
     {
-        // Created with a delay so the timer comes from our TimeProvider, then parked until a send arms it.
-        var cts = new CancellationTokenSource(_options.SendTimeout, _timeProvider);
-        cts.TryReset();
-        return cts;
+        Volatile.Write(ref _watchdogArmed, 0);
+        var started = Volatile.Read(ref _sendStarted);
+        if (started == 0)
+        {
+            // Idle: the next send re-arms.
+            return;
+        }
+
+        var elapsed = _timeProvider.GetElapsedTime(started);
+        if (elapsed >= _options.SendTimeout)
+        {
+            // Cancelling a WebSocket send aborts the socket anyway; abort directly so the stuck send fails now.
+            _sendTimedOut = true;
+            Volatile.Read(ref _inFlightSocket)?.Abort();
+            return;
+        }
+
+        if (Interlocked.CompareExchange(ref _watchdogArmed, 1, 0) == 0)
+        {
+            _sendWatchdog.Change(_options.SendTimeout - elapsed, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    private void AbortStuckSend()
+    {
+        if (Volatile.Read(ref _sendStarted) != 0)
+        {
+            _sendTimedOut = true;
+            Volatile.Read(ref _inFlightSocket)?.Abort();
+        }
     }
 
     /// <summary>
@@ -535,14 +565,7 @@ public sealed class WebSocketSender : IAsyncDisposable
             _signal.Set();
         }
 
-        try
-        {
-            _sendCts.Cancel();
-        }
-        catch (ObjectDisposedException)
-        {
-        }
-
+        AbortStuckSend();
         await Finished(_options.SendTimeout).ConfigureAwait(false);
     }
 
@@ -563,14 +586,7 @@ public sealed class WebSocketSender : IAsyncDisposable
         }
 
         _spaceAvailable?.TrySetResult();
-        try
-        {
-            _sendCts.Cancel();
-        }
-        catch (ObjectDisposedException)
-        {
-        }
-
+        AbortStuckSend();
         await Finished(_options.SendTimeout).ConfigureAwait(false);
     }
 
