@@ -6,12 +6,15 @@ namespace Benchmarks.Runtime;
 
 /// <summary>
 /// WebSocketSender against the plain awaited SendAsync loop on the same kind of loopback socket. One operation is one
-/// message; each invocation sends a batch and waits until the peer has received all of it.
+/// message. Burst: 1,000 messages offered at once, then wait until the peer has all of them (the queue runs deep, so
+/// pooled buffers can run out). Paced: batches of 16, each waited for (the steady state of a producer slower than the link).
 /// </summary>
 [MemoryDiagnoser]
 public class SenderThroughputBenchmarks
 {
     private const int Batch = 1000;
+    private const int PacedBatch = 16;
+    private const int PacedRounds = 63;
 
     private LoopbackPair _plainPair = null!;
     private LoopbackPair _senderPair = null!;
@@ -64,5 +67,35 @@ public class SenderThroughputBenchmarks
         }
 
         await done;
+    }
+
+    [Benchmark(OperationsPerInvoke = PacedBatch * PacedRounds)]
+    public async Task PlainAwaitedSendAsync_Paced()
+    {
+        for (var round = 0; round < PacedRounds; round++)
+        {
+            var done = _plainSink.WaitFor(PacedBatch);
+            for (var i = 0; i < PacedBatch; i++)
+            {
+                await _plainPair.Client.SendAsync(_payload, WebSocketMessageType.Binary, true, CancellationToken.None);
+            }
+
+            await done;
+        }
+    }
+
+    [Benchmark(OperationsPerInvoke = PacedBatch * PacedRounds)]
+    public async Task WebSocketSenderSendAsync_Paced()
+    {
+        for (var round = 0; round < PacedRounds; round++)
+        {
+            var done = _senderSink.WaitFor(PacedBatch);
+            for (var i = 0; i < PacedBatch; i++)
+            {
+                await _sender.SendAsync(_payload);
+            }
+
+            await done;
+        }
     }
 }
