@@ -27,7 +27,11 @@ public sealed class WebSocketSender : IAsyncDisposable
     private readonly TimeProvider _timeProvider;
     private readonly bool _reattachable;
     private readonly object _lock = new();
+    private const int ChunkSize = 64 * 1024;
+
     private readonly Queue<Entry> _queue;
+    private readonly Stack<Chunk> _spareChunks = new();
+    private Chunk? _current;
     private readonly DrainSignal _signal = new();
     private readonly Task _drain;
 
@@ -126,10 +130,7 @@ public sealed class WebSocketSender : IAsyncDisposable
             throw new ArgumentException("Only Binary and Text messages can be queued; close with GracefulClose instead.", nameof(messageType));
         }
 
-        var length = message.Length;
-        var buffer = length == 0 ? Array.Empty<byte>() : ArrayPool<byte>.Shared.Rent(length);
-        message.Span.CopyTo(buffer);
-        return Enqueue(new Entry(buffer, length, messageType), cancellationToken);
+        return Enqueue(new Payload(message), messageType, cancellationToken);
     }
 
     /// <summary>Queues <paramref name="text"/> as a UTF-8 Text message.</summary>
@@ -137,23 +138,18 @@ public sealed class WebSocketSender : IAsyncDisposable
     public ValueTask<bool> SendTextAsync(string text, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var length = Encoding.UTF8.GetByteCount(text);
-        var buffer = length == 0 ? Array.Empty<byte>() : ArrayPool<byte>.Shared.Rent(length);
-        Encoding.UTF8.GetBytes(text, buffer);
-        return Enqueue(new Entry(buffer, length, WebSocketMessageType.Text), cancellationToken);
+        return Enqueue(new Payload(text), WebSocketMessageType.Text, cancellationToken);
     }
 
-    private ValueTask<bool> Enqueue(Entry entry, CancellationToken cancellationToken)
+    private ValueTask<bool> Enqueue(Payload payload, WebSocketMessageType type, CancellationToken cancellationToken)
     {
         if (cancellationToken.IsCancellationRequested)
         {
-            entry.Return();
             return ValueTask.FromCanceled<bool>(cancellationToken);
         }
 
-        if (entry.Length > _options.MaxQueuedBytes)
+        if (payload.Length > _options.MaxQueuedBytes)
         {
-            entry.Return();
             CountDropped(1, DropReasonTooBig);
             return new ValueTask<bool>(false);
         }
@@ -164,36 +160,32 @@ public sealed class WebSocketSender : IAsyncDisposable
         {
             if (_completing)
             {
-                entry.Return();
                 throw new ObjectDisposedException(nameof(WebSocketSender), "The sender was disposed; no more messages are accepted.");
             }
 
             if (_stopped)
             {
-                entry.Return();
                 CountDropped(1, DropReasonStopped);
                 return new ValueTask<bool>(false);
             }
 
-            if (!HasRoom(entry.Length))
+            if (!HasRoom(payload.Length))
             {
                 switch (_options.OverflowPolicy)
                 {
                     case SendOverflowPolicy.DropNewest:
-                        entry.Return();
                         CountDropped(1, DropReasonPolicy);
                         return new ValueTask<bool>(false);
                     case SendOverflowPolicy.DropOldest:
-                        while (!HasRoom(entry.Length) && _queue.TryDequeue(out var oldest))
+                        while (!HasRoom(payload.Length) && _queue.TryDequeue(out var oldest))
                         {
                             TookFromQueue(oldest);
-                            oldest.Return();
+                            ReleaseLocked(oldest);
                             CountDropped(1, DropReasonPolicy);
                         }
 
                         break;
                     case SendOverflowPolicy.DisconnectSlowConsumer:
-                        entry.Return();
                         CountDropped(1 + DropQueuedLocked(), DropReasonPolicy);
                         disconnect = _socket;
                         if (_reattachable)
@@ -209,11 +201,11 @@ public sealed class WebSocketSender : IAsyncDisposable
                         wake = TakeDrainWaiterLocked();
                         goto Disconnect;
                     default:
-                        return WaitForRoomAsync(entry, cancellationToken);
+                        return WaitForRoomAsync(payload, type, cancellationToken);
                 }
             }
 
-            AddLocked(entry);
+            AddLocked(CopyInLocked(payload, type));
             wake = TakeDrainWaiterLocked();
         }
 
@@ -236,60 +228,44 @@ public sealed class WebSocketSender : IAsyncDisposable
 
     private Exception? _failure;
 
-    private async ValueTask<bool> WaitForRoomAsync(Entry entry, CancellationToken cancellationToken)
+    private async ValueTask<bool> WaitForRoomAsync(Payload payload, WebSocketMessageType type, CancellationToken cancellationToken)
     {
+        // The caller's memory stays valid until this completes, so the copy waits until there is room.
         var started = _timeProvider.GetTimestamp();
-        try
+        while (true)
         {
-            while (true)
+            Task roomTask;
+            var wake = false;
+            var added = false;
+            lock (_lock)
             {
-                Task roomTask;
-                bool wake;
-                lock (_lock)
+                if (_completing)
                 {
-                    if (_completing)
-                    {
-                        throw new ObjectDisposedException(nameof(WebSocketSender), "The sender was disposed while waiting for room.");
-                    }
+                    throw new ObjectDisposedException(nameof(WebSocketSender), "The sender was disposed while waiting for room.");
+                }
 
-                    if (_stopped)
-                    {
-                        CountDropped(1, DropReasonStopped);
-                        return false;
-                    }
+                if (_stopped)
+                {
+                    CountDropped(1, DropReasonStopped);
+                    return false;
+                }
 
-                    if (HasRoom(entry.Length))
-                    {
-                        AddLocked(entry);
-                        entry = default;
-                        wake = TakeDrainWaiterLocked();
-                        goto Added;
-                    }
-
+                if (HasRoom(payload.Length))
+                {
+                    AddLocked(CopyInLocked(payload, type));
+                    wake = TakeDrainWaiterLocked();
+                    added = true;
+                    roomTask = Task.CompletedTask;
+                }
+                else
+                {
                     _spaceAvailable ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                     roomTask = _spaceAvailable.Task;
                 }
+            }
 
-                var remaining = _options.WaitTimeout - _timeProvider.GetElapsedTime(started);
-                if (remaining <= TimeSpan.Zero)
-                {
-                    CountDropped(1, DropReasonPolicy);
-                    return false;
-                }
-
-                try
-                {
-                    await roomTask.WaitAsync(remaining, _timeProvider, cancellationToken).ConfigureAwait(false);
-                }
-                catch (TimeoutException)
-                {
-                    CountDropped(1, DropReasonPolicy);
-                    return false;
-                }
-
-                continue;
-
-            Added:
+            if (added)
+            {
                 if (wake)
                 {
                     _signal.Set();
@@ -297,10 +273,23 @@ public sealed class WebSocketSender : IAsyncDisposable
 
                 return true;
             }
-        }
-        finally
-        {
-            entry.Return();
+
+            var remaining = _options.WaitTimeout - _timeProvider.GetElapsedTime(started);
+            if (remaining <= TimeSpan.Zero)
+            {
+                CountDropped(1, DropReasonPolicy);
+                return false;
+            }
+
+            try
+            {
+                await roomTask.WaitAsync(remaining, _timeProvider, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                CountDropped(1, DropReasonPolicy);
+                return false;
+            }
         }
     }
 
@@ -320,6 +309,63 @@ public sealed class WebSocketSender : IAsyncDisposable
         WebSocketGuardMetrics.SendQueueDepth.Add(-1);
     }
 
+    /// <summary>
+    /// Copies the payload into the current chunk. Packing messages into 64 KiB pooled chunks keeps the number of rented
+    /// arrays small even when thousands of small messages are queued, so the shared pool can keep up without allocating.
+    /// </summary>
+    private Entry CopyInLocked(in Payload payload, WebSocketMessageType type)
+    {
+        var length = payload.Length;
+        if (length == 0)
+        {
+            return new Entry(null, 0, 0, type);
+        }
+
+        var chunk = _current;
+        if (chunk is null || chunk.Buffer.Length - chunk.Written < length)
+        {
+            if (chunk is not null && chunk.Pending == 0)
+            {
+                ReleaseChunkLocked(chunk);
+            }
+
+            chunk = _spareChunks.TryPop(out var spare) ? spare : new Chunk();
+            chunk.Buffer = ArrayPool<byte>.Shared.Rent(Math.Max(ChunkSize, length));
+            _current = chunk;
+        }
+
+        var offset = chunk.Written;
+        payload.CopyTo(chunk.Buffer.AsSpan(offset, length));
+        chunk.Written = offset + length;
+        chunk.Pending++;
+        return new Entry(chunk, offset, length, type);
+    }
+
+    private void ReleaseLocked(in Entry entry)
+    {
+        if (entry.Chunk is { } chunk && --chunk.Pending == 0 && (!ReferenceEquals(chunk, _current) || _queue.Count == 0))
+        {
+            // Give the array back as soon as nothing refers to it: an idle sender holds no buffer.
+            ReleaseChunkLocked(chunk);
+        }
+    }
+
+    private void ReleaseChunkLocked(Chunk chunk)
+    {
+        if (ReferenceEquals(chunk, _current))
+        {
+            _current = null;
+        }
+
+        ArrayPool<byte>.Shared.Return(chunk.Buffer);
+        chunk.Buffer = Array.Empty<byte>();
+        chunk.Written = 0;
+        if (_spareChunks.Count < 4)
+        {
+            _spareChunks.Push(chunk);
+        }
+    }
+
     private bool TakeDrainWaiterLocked()
     {
         if (!_drainWaiting)
@@ -337,7 +383,7 @@ public sealed class WebSocketSender : IAsyncDisposable
         while (_queue.TryDequeue(out var entry))
         {
             TookFromQueue(entry);
-            entry.Return();
+            ReleaseLocked(entry);
             count++;
         }
 
@@ -457,7 +503,10 @@ public sealed class WebSocketSender : IAsyncDisposable
             finally
             {
                 Volatile.Write(ref _sendStarted, 0);
-                entry.Return();
+                lock (_lock)
+                {
+                    ReleaseLocked(entry);
+                }
             }
         }
 
@@ -610,26 +659,64 @@ public sealed class WebSocketSender : IAsyncDisposable
 
     private readonly struct Entry
     {
-        public Entry(byte[] buffer, int length, WebSocketMessageType type)
+        public Entry(Chunk? chunk, int offset, int length, WebSocketMessageType type)
         {
-            Buffer = buffer;
+            Chunk = chunk;
+            Offset = offset;
             Length = length;
             Type = type;
         }
 
-        public byte[] Buffer { get; }
+        public Chunk? Chunk { get; }
+
+        public int Offset { get; }
 
         public int Length { get; }
 
         public WebSocketMessageType Type { get; }
 
-        public ReadOnlyMemory<byte> Memory => Buffer.AsMemory(0, Length);
+        public ReadOnlyMemory<byte> Memory => Chunk is { } chunk ? chunk.Buffer.AsMemory(Offset, Length) : ReadOnlyMemory<byte>.Empty;
+    }
 
-        public void Return()
+    /// <summary>A pooled array shared by consecutive messages; returned when its last message is sent or dropped.</summary>
+    private sealed class Chunk
+    {
+        public byte[] Buffer = Array.Empty<byte>();
+        public int Written;
+        public int Pending;
+    }
+
+    /// <summary>The caller's bytes or text, copied into a chunk only once the message is accepted.</summary>
+    private readonly struct Payload
+    {
+        private readonly ReadOnlyMemory<byte> _bytes;
+        private readonly string? _text;
+
+        public Payload(ReadOnlyMemory<byte> bytes)
         {
-            if (Buffer is { Length: > 0 } buffer)
+            _bytes = bytes;
+            _text = null;
+            Length = bytes.Length;
+        }
+
+        public Payload(string text)
+        {
+            _bytes = default;
+            _text = text;
+            Length = Encoding.UTF8.GetByteCount(text);
+        }
+
+        public int Length { get; }
+
+        public void CopyTo(Span<byte> destination)
+        {
+            if (_text is null)
             {
-                ArrayPool<byte>.Shared.Return(buffer);
+                _bytes.Span.CopyTo(destination);
+            }
+            else
+            {
+                Encoding.UTF8.GetBytes(_text, destination);
             }
         }
     }
