@@ -112,6 +112,18 @@ public sealed class WebSocketSender : IAsyncDisposable
         }
     }
 
+    /// <summary>Whether a pooled chunk is currently held (false once everything accepted was sent); for tests.</summary>
+    internal bool HoldsBuffer
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _current is not null;
+            }
+        }
+    }
+
     /// <summary>Completes when the drain loop ends after disposal; faults when a send failed or timed out, or the slow consumer was disconnected.</summary>
     public Task Completion => _drain;
 
@@ -429,6 +441,9 @@ public sealed class WebSocketSender : IAsyncDisposable
 
     private async Task DrainAsync()
     {
+        // The sent message's chunk reference is dropped under the next lock we take anyway: one lock per message.
+        Entry sent = default;
+        var mustRelease = false;
         while (true)
         {
             WebSocket? socket;
@@ -438,6 +453,12 @@ public sealed class WebSocketSender : IAsyncDisposable
             var waiting = false;
             lock (_lock)
             {
+                if (mustRelease)
+                {
+                    mustRelease = false;
+                    ReleaseLocked(sent);
+                }
+
                 if (_stopped)
                 {
                     break;
@@ -503,16 +524,19 @@ public sealed class WebSocketSender : IAsyncDisposable
             finally
             {
                 Volatile.Write(ref _sendStarted, 0);
-                lock (_lock)
-                {
-                    ReleaseLocked(entry);
-                }
+                sent = entry;
+                mustRelease = true;
             }
         }
 
         TaskCompletionSource? waiter;
         lock (_lock)
         {
+            if (mustRelease)
+            {
+                ReleaseLocked(sent);
+            }
+
             _stopped = true;
             CountDropped(DropQueuedLocked(), DropReasonStopped);
             waiter = _spaceAvailable;
@@ -531,7 +555,7 @@ public sealed class WebSocketSender : IAsyncDisposable
     {
         Volatile.Write(ref _inFlightSocket, socket);
         Volatile.Write(ref _sendStarted, _timeProvider.GetTimestamp());
-        if (Interlocked.CompareExchange(ref _watchdogArmed, 1, 0) == 0)
+        if (Volatile.Read(ref _watchdogArmed) == 0 && Interlocked.CompareExchange(ref _watchdogArmed, 1, 0) == 0)
         {
             _sendWatchdog.Change(_options.SendTimeout, Timeout.InfiniteTimeSpan);
         }

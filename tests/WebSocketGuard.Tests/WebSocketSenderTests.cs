@@ -229,6 +229,28 @@ public class WebSocketSenderTests
     }
 
     [Fact]
+    public async Task Mixed_sizes_arrive_intact_and_an_idle_sender_holds_no_buffer()
+    {
+        var socket = new GatedWebSocket { GateOpen = true };
+        var sender = new WebSocketSender(socket, new WebSocketSenderOptions { MaxQueuedBytes = 64 * 1024 * 1024 });
+        var rng = new Random(5);
+        var expected = new List<string>();
+        for (var i = 0; i < 300; i++)
+        {
+            // Empty, tiny, chunk-sized and larger-than-a-chunk messages, so packing and dedicated chunks are both used.
+            var length = (i % 7) switch { 0 => 0, 1 => 1, 2 => 65 * 1024, _ => rng.Next(1, 9000) };
+            var text = new string((char)('a' + (i % 26)), length);
+            expected.Add(text);
+            Assert.True(i % 2 == 0 ? await sender.SendTextAsync(text) : await sender.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text));
+        }
+
+        await Eventually.True(() => socket.Sent.Count == 300, "all sent");
+        Assert.Equal(expected, socket.Sent);
+        await Eventually.True(() => !sender.HoldsBuffer, "idle sender returned its chunk");
+        await sender.DisposeAsync();
+    }
+
+    [Fact]
     public async Task Arguments_are_validated()
     {
         var socket = new GatedWebSocket();
