@@ -10,7 +10,7 @@ namespace WebSocketGuard;
 /// two sends at once and a slow peer cannot make memory grow without limit.
 /// </summary>
 /// <remarks>
-/// <para><see cref="SendAsync"/> copies the payload into a pooled buffer and returns once the message is queued
+/// <para><see cref="SendAsync"/> copies the payload into pooled 64 KiB chunks (small messages share a chunk) and returns once the message is queued
 /// (<see langword="true"/>) or rejected by the overflow policy (<see langword="false"/>, counted in <see cref="DroppedCount"/>).
 /// Every accepted message is either sent or counted as dropped.</para>
 /// <para>Each socket send is bounded by <see cref="WebSocketSenderOptions.SendTimeout"/>; a send that exceeds it aborts the socket
@@ -22,21 +22,20 @@ public sealed class WebSocketSender : IAsyncDisposable
     private const string DropReasonTooBig = "larger_than_queue";
     private const string DropReasonStopped = "sender_stopped";
     private const string DropReasonSendFailed = "send_failed";
+    private const int ChunkSize = 64 * 1024;
 
     private readonly WebSocketSenderOptions _options;
     private readonly TimeProvider _timeProvider;
     private readonly bool _reattachable;
     private readonly object _lock = new();
-    private const int ChunkSize = 64 * 1024;
-
     private readonly Queue<Entry> _queue;
     private readonly Stack<Chunk> _spareChunks = new();
-    private Chunk? _current;
     private readonly DrainSignal _signal = new();
     private readonly Task _drain;
-
     private readonly ITimer _sendWatchdog;
 
+    private Chunk? _current;
+    private Exception? _failure;
     private WebSocket? _socket;
     private WebSocket? _inFlightSocket;
     private long _sendStarted;
@@ -128,7 +127,7 @@ public sealed class WebSocketSender : IAsyncDisposable
     public Task Completion => _drain;
 
     /// <summary>Queues a copy of <paramref name="message"/> for sending.</summary>
-    /// <param name="message">The payload; copied, so the caller may reuse its buffer at once.</param>
+    /// <param name="message">The payload; copied before the returned task completes, so the caller may reuse its buffer after awaiting.</param>
     /// <param name="messageType">Binary or Text.</param>
     /// <param name="cancellationToken">Stops a wait for room under <see cref="SendOverflowPolicy.Wait"/>.</param>
     /// <returns><see langword="true"/> when queued; <see langword="false"/> when dropped by the overflow policy, too large for the queue, or the sender has stopped after a failure (all counted).</returns>
@@ -237,8 +236,6 @@ public sealed class WebSocketSender : IAsyncDisposable
 
         return new ValueTask<bool>(false);
     }
-
-    private Exception? _failure;
 
     private async ValueTask<bool> WaitForRoomAsync(Payload payload, WebSocketMessageType type, CancellationToken cancellationToken)
     {
