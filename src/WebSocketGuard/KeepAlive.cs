@@ -53,6 +53,27 @@ public static class KeepAlive
 #endif
     }
 
+    /// <summary>
+    /// Wraps <paramref name="socket"/> in an idle watchdog that aborts it when no receive has completed for
+    /// <paramref name="idleTimeout"/>: dead-peer detection for .NET 8, where the framework has no <c>KeepAliveTimeout</c>.
+    /// </summary>
+    /// <remarks>
+    /// <para>Read and write through the returned socket; it forwards everything to <paramref name="socket"/>.</para>
+    /// <para>Limitation: .NET 8 answers pings and consumes pongs internally, so they never reach the watchdog. A healthy but
+    /// quiet peer therefore looks dead. Pair the watchdog with an application heartbeat (the peer sends a small message
+    /// more often than <paramref name="idleTimeout"/>), and keep a receive pending at all times (for example with
+    /// <see cref="ReceiveLoop"/>), since only completed receives count as activity.</para>
+    /// <para>On .NET 9 and later prefer <see cref="Configure(ClientWebSocketOptions, TimeSpan?, TimeSpan?)"/>, which makes the
+    /// framework wait for the pong.</para>
+    /// </remarks>
+    /// <param name="socket">The socket to watch.</param>
+    /// <param name="idleTimeout">How long the socket may stay silent; must be positive and finite.</param>
+    /// <param name="timeProvider">Clock for the watchdog; <see cref="TimeProvider.System"/> when null.</param>
+    /// <returns>The watching wrapper; dispose it to stop the watchdog and dispose <paramref name="socket"/>.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="idleTimeout"/> is not positive and finite.</exception>
+    public static IdleTimeoutWebSocket WithIdleTimeout(WebSocket socket, TimeSpan idleTimeout, TimeProvider? timeProvider = null) =>
+        new(socket, idleTimeout, timeProvider ?? TimeProvider.System);
+
     internal static (TimeSpan Interval, TimeSpan Timeout) Validate(TimeSpan? interval, TimeSpan? timeout)
     {
         var pingEvery = interval ?? DefaultInterval;

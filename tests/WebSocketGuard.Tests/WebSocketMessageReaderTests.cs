@@ -1,0 +1,190 @@
+using System.Net.WebSockets;
+using System.Text;
+using WebSocketGuard.Tests.Infrastructure;
+
+namespace WebSocketGuard.Tests;
+
+public class WebSocketMessageReaderTests
+{
+    private static Task SendFragmentsAsync(WebSocket socket, WebSocketMessageType type, params string[] fragments) =>
+        SendFragmentsCoreAsync(socket, type, fragments);
+
+    private static async Task SendFragmentsCoreAsync(WebSocket socket, WebSocketMessageType type, string[] fragments)
+    {
+        for (var i = 0; i < fragments.Length; i++)
+        {
+            await socket.SendAsync(Encoding.UTF8.GetBytes(fragments[i]), type, i == fragments.Length - 1, CancellationToken.None);
+        }
+    }
+
+    [Fact]
+    public async Task Fragments_are_joined_into_one_message()
+    {
+        var (pair, client, server) = await SocketPair.WebSocketsAsync();
+        using var _ = pair;
+        using var reader = new WebSocketMessageReader(client);
+        await SendFragmentsAsync(server, WebSocketMessageType.Text, "hel", "lo ", "", "world");
+        await SendFragmentsAsync(server, WebSocketMessageType.Binary, "second");
+
+        var first = await reader.ReadAsync();
+        Assert.Equal(WebSocketMessageType.Text, first.MessageType);
+        Assert.Equal("hello world", first.GetText());
+        var second = await reader.ReadAsync();
+        Assert.Equal(WebSocketMessageType.Binary, second.MessageType);
+        Assert.Equal("second", second.GetText());
+    }
+
+    [Fact]
+    public async Task Large_fragmented_message_grows_the_buffer()
+    {
+        var (pair, client, server) = await SocketPair.WebSocketsAsync();
+        using var _ = pair;
+        using var reader = new WebSocketMessageReader(client, 100_000);
+        var payload = new byte[100_000];
+        new Random(3).NextBytes(payload);
+        var send = Task.Run(async () =>
+        {
+            for (var offset = 0; offset < payload.Length; offset += 7_000)
+            {
+                var n = Math.Min(7_000, payload.Length - offset);
+                await server.SendAsync(payload.AsMemory(offset, n), WebSocketMessageType.Binary, offset + n == payload.Length, CancellationToken.None);
+            }
+        });
+
+        var message = await reader.ReadAsync();
+        await send;
+        Assert.True(payload.AsSpan().SequenceEqual(message.Payload.Span));
+    }
+
+    [Fact]
+    public async Task Empty_message_is_returned()
+    {
+        var (pair, client, server) = await SocketPair.WebSocketsAsync();
+        using var _ = pair;
+        using var reader = new WebSocketMessageReader(client);
+        await server.SendAsync(ReadOnlyMemory<byte>.Empty, WebSocketMessageType.Text, true, CancellationToken.None);
+        var message = await reader.ReadAsync();
+        Assert.Equal(WebSocketMessageType.Text, message.MessageType);
+        Assert.True(message.Payload.IsEmpty);
+        Assert.False(reader.HoldsBuffer);
+    }
+
+    [Fact]
+    public async Task Close_is_returned_as_a_message_not_thrown()
+    {
+        var (pair, client, server) = await SocketPair.WebSocketsAsync();
+        using var _ = pair;
+        using var reader = new WebSocketMessageReader(client);
+        var closing = server.CloseAsync(WebSocketCloseStatus.PolicyViolation, "bye", CancellationToken.None);
+        var message = await reader.ReadAsync();
+        Assert.True(message.IsClose);
+        Assert.Equal(WebSocketCloseStatus.PolicyViolation, message.CloseStatus);
+        Assert.Equal("bye", message.CloseStatusDescription);
+        await client.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
+        await closing.WaitAsync(Eventually.Generous);
+    }
+
+    [Fact]
+    public async Task Idle_reader_holds_no_buffer()
+    {
+        var (pair, client, server) = await SocketPair.WebSocketsAsync();
+        using var _ = pair;
+        using var reader = new WebSocketMessageReader(client);
+        var pending = reader.ReadAsync().AsTask();
+        await Task.Delay(50);
+        Assert.False(pending.IsCompleted);
+        Assert.False(reader.HoldsBuffer);
+        await server.SendAsync("x"u8.ToArray(), WebSocketMessageType.Binary, true, CancellationToken.None);
+        var message = await pending;
+        Assert.Equal("x", message.GetText());
+        Assert.True(reader.HoldsBuffer);
+        var next = reader.ReadAsync().AsTask();
+        Assert.False(reader.HoldsBuffer);
+        reader.Dispose();
+        client.Abort();
+        await Assert.ThrowsAnyAsync<Exception>(() => next);
+    }
+
+    [Fact]
+    public async Task Message_exactly_at_the_limit_is_accepted()
+    {
+        var (pair, client, server) = await SocketPair.WebSocketsAsync();
+        using var _ = pair;
+        using var reader = new WebSocketMessageReader(client, 4096);
+        await server.SendAsync(new byte[4096], WebSocketMessageType.Binary, false, CancellationToken.None);
+        await server.SendAsync(ReadOnlyMemory<byte>.Empty, WebSocketMessageType.Binary, true, CancellationToken.None);
+        var message = await reader.ReadAsync();
+        Assert.Equal(4096, message.Payload.Length);
+    }
+
+    [Fact]
+    public async Task Oversized_message_closes_with_1009_and_memory_stays_bounded()
+    {
+        var (pair, client, server) = await SocketPair.WebSocketsAsync();
+        using var _ = pair;
+        using var reader = new WebSocketMessageReader(client, 64 * 1024);
+        var huge = new byte[8 * 1024 * 1024];
+        await Task.Yield();
+        var send = Task.Run(async () =>
+        {
+            try
+            {
+                // Fragments, so the sending side itself never needs an 8 MiB buffer and we measure only the reader.
+                for (var offset = 0; offset < huge.Length; offset += 32 * 1024)
+                {
+                    await server.SendAsync(huge.AsMemory(offset, 32 * 1024), WebSocketMessageType.Binary, offset + (32 * 1024) == huge.Length, CancellationToken.None);
+                }
+            }
+            catch (Exception)
+            {
+                // The reader aborts or closes while we are still pushing.
+            }
+        });
+        var serverSawClose = Task.Run(async () =>
+        {
+            // Read concurrently with the (now stuck) send, as a real peer would.
+            var buffer = new byte[1024];
+            try
+            {
+                while (true)
+                {
+                    var r = await server.ReceiveAsync(buffer, CancellationToken.None);
+                    if (r.MessageType == WebSocketMessageType.Close)
+                    {
+                        return server.CloseStatus;
+                    }
+                }
+            }
+            catch (Exception)
+            {
+                return null;
+            }
+        });
+
+        var before = GC.GetTotalAllocatedBytes(precise: true);
+        var ex = await Assert.ThrowsAsync<WebSocketMessageTooBigException>(async () => await reader.ReadAsync());
+        var allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+        Assert.Equal(64 * 1024, ex.MaxMessageSize);
+        Assert.Equal(WebSocketCloseStatus.MessageTooBig, ex.CloseStatus);
+        Assert.False(reader.HoldsBuffer);
+        // Reading stopped near the limit: nothing close to the 8 MiB message was buffered.
+        Assert.True(allocated < 2 * 1024 * 1024, $"allocated {allocated} bytes while rejecting an 8 MiB message");
+        Assert.Equal(WebSocketCloseStatus.MessageTooBig, await Eventually.Within(serverSawClose, "server sees 1009"));
+        await Assert.ThrowsAsync<InvalidOperationException>(async () => await reader.ReadAsync());
+        server.Abort();
+        await Eventually.Within(send, "peer's send ends after abort");
+    }
+
+    [Fact]
+    public async Task Arguments_are_validated()
+    {
+        var (pair, client, _) = await SocketPair.WebSocketsAsync();
+        using var __ = pair;
+        Assert.Throws<ArgumentNullException>(() => new WebSocketMessageReader(null!));
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => new WebSocketMessageReader(client, 0));
+        Assert.Equal("maxMessageSize", ex.ParamName);
+        var reader = new WebSocketMessageReader(client);
+        reader.Dispose();
+        await Assert.ThrowsAsync<ObjectDisposedException>(async () => await reader.ReadAsync());
+    }
+}
