@@ -195,7 +195,7 @@ public sealed class WebSocketConnectionRegistry
     public ValueTask<BroadcastResult> BroadcastAsync(ReadOnlyMemory<byte> message, WebSocketMessageType messageType = WebSocketMessageType.Binary, CancellationToken cancellationToken = default)
     {
         ValidateType(messageType);
-        return BroadcastCore(_connections.Values, message, messageType, cancellationToken);
+        return BroadcastCore(Open(), message, messageType, cancellationToken);
     }
 
     /// <summary>Queues <paramref name="text"/> as a UTF-8 Text message on every open connection's sender.</summary>
@@ -206,7 +206,7 @@ public sealed class WebSocketConnectionRegistry
     public ValueTask<BroadcastResult> BroadcastTextAsync(string text, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(text);
-        return BroadcastTextCore(_connections.Values, text, cancellationToken);
+        return BroadcastTextCore(Open(), text, cancellationToken);
     }
 
     /// <summary>Queues <paramref name="message"/> on the sender of every connection in <paramref name="group"/>.</summary>
@@ -233,6 +233,15 @@ public sealed class WebSocketConnectionRegistry
     {
         ArgumentNullException.ThrowIfNull(text);
         return BroadcastTextCore(GetGroup(group), text, cancellationToken);
+    }
+
+    /// <summary>The open connections, enumerated without locking the whole dictionary (unlike <c>Values</c>).</summary>
+    private IEnumerable<WebSocketConnection> Open()
+    {
+        foreach (var pair in _connections)
+        {
+            yield return pair.Value;
+        }
     }
 
     private static ValueTask<BroadcastResult> BroadcastTextCore(IEnumerable<WebSocketConnection> targets, string text, CancellationToken cancellationToken)
