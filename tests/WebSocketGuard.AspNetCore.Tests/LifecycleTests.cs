@@ -103,21 +103,125 @@ public sealed class LifecycleTests
         }));
 
         // A raw client: completes the handshake, then never reads a ping nor sends a pong.
-        using var tcp = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        using var tcp = await RawHandshakeAsync(app, "/ws");
+        await Eventually.True(() => app.Registry.Count == 1, "the silent client to be accepted");
+
+        await Eventually.True(() => app.Registry.Count == 0, "the keep-alive timeout to end the silent connection");
+        Assert.DoesNotContain(app.Logs.Entries, e => e.Level >= LogLevel.Warning);
+    }
+
+    /// <summary>A raw TCP client that completes the WebSocket handshake and then does nothing at all.</summary>
+    private static async Task<Socket> RawHandshakeAsync(TestApp app, string path, int? receiveBuffer = null)
+    {
+        var tcp = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        if (receiveBuffer is { } size)
+        {
+            tcp.ReceiveBufferSize = size;
+        }
+
         await tcp.ConnectAsync(new IPEndPoint(IPAddress.Loopback, app.Port));
-        var handshake = "GET /ws HTTP/1.1\r\n" +
+        var handshake = $"GET {path} HTTP/1.1\r\n" +
             $"Host: 127.0.0.1:{app.Port}\r\n" +
             "Upgrade: websocket\r\nConnection: Upgrade\r\n" +
             "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n" +
             $"Origin: {TestApp.TrustedOrigin}\r\n{TestAuthHandler.UserHeader}: silent\r\n\r\n";
         await tcp.SendAsync(Encoding.ASCII.GetBytes(handshake));
-        var response = new byte[1024];
-        var received = await tcp.ReceiveAsync(response);
-        Assert.StartsWith("HTTP/1.1 101", Encoding.ASCII.GetString(response, 0, received));
-        await Eventually.True(() => app.Registry.Count == 1, "the silent client to be accepted");
 
-        await Eventually.True(() => app.Registry.Count == 0, "the keep-alive timeout to end the silent connection");
+        // Read exactly the response head, byte by byte, so no frame after it is consumed.
+        var head = new List<byte>();
+        var one = new byte[1];
+        while (head.Count < 4 || !(head[^4] == '\r' && head[^3] == '\n' && head[^2] == '\r' && head[^1] == '\n'))
+        {
+            Assert.Equal(1, await tcp.ReceiveAsync(one));
+            head.Add(one[0]);
+        }
+
+        Assert.StartsWith("HTTP/1.1 101", Encoding.ASCII.GetString(head.ToArray()));
+        return tcp;
+    }
+
+    [Fact]
+    public async Task HandlerReturn_WithAClientThatNeverAnswersTheClose_IsBoundedByCloseTimeout()
+    {
+        await using var app = await TestApp.StartAsync(a => a.MapWebSocket("/ws", _ => Task.CompletedTask, o =>
+        {
+            Handlers.Trusted(o);
+            o.CloseTimeout = TimeSpan.FromMilliseconds(500);
+        }));
+
+        using var tcp = await RawHandshakeAsync(app, "/ws");
+        await Eventually.True(() => app.Registry.Count == 0 && app.Registry.ReservedCount == 0, "the close to give up and the registry to empty");
         Assert.DoesNotContain(app.Logs.Entries, e => e.Level >= LogLevel.Warning);
+    }
+
+    [Fact]
+    public async Task OversizedMessage_IsClosedWith1009_WithoutAnErrorLog()
+    {
+        await using var app = await TestApp.StartAsync(a => a.MapWebSocket("/ws", Handlers.Echo, o =>
+        {
+            Handlers.Trusted(o);
+            o.MaxMessageSize = 1024;
+        }));
+
+        var (socket, _) = await app.ConnectAsync("/ws", user: "alice");
+        using (socket)
+        {
+            await socket.SendAsync(new byte[1024], WebSocketMessageType.Binary, true, CancellationToken.None);
+            Assert.Equal(1024, (await TestApp.ReceiveTextAsync(socket)).Length);
+            await socket.SendAsync(new byte[2000], WebSocketMessageType.Binary, true, CancellationToken.None);
+            Assert.Equal("<close 1009>", await TestApp.ReceiveTextAsync(socket));
+            await TestApp.CloseAsync(socket);
+        }
+
+        await Eventually.True(() => app.Registry.Count == 0, "the registry to empty");
+        Assert.DoesNotContain(app.Logs.Entries, e => e.Level >= LogLevel.Warning);
+    }
+
+    [Fact]
+    public async Task WaitPolicy_AFullSenderDelaysOnlyTheBroadcastsCompletion_NotTheOtherClients()
+    {
+        await using var app = await TestApp.StartAsync(
+            a => a.MapWebSocket("/feed", Handlers.Listen, o =>
+            {
+                Handlers.Trusted(o);
+                o.Sender = new WebSocketSenderOptions { MaxQueuedMessages = 2, OverflowPolicy = SendOverflowPolicy.Wait, WaitTimeout = TimeSpan.FromMinutes(1) };
+            }),
+            listen: l => l.Use(next => context =>
+            {
+                if (context.Features.Get<Microsoft.AspNetCore.Connections.Features.IConnectionSocketFeature>()?.Socket is { } s)
+                {
+                    s.SendBufferSize = 4096;
+                }
+
+                return next(context);
+            }));
+
+        var (reader, _) = await app.ConnectAsync("/feed", user: "reader");
+        using var idle = await RawHandshakeAsync(app, "/feed", receiveBuffer: 4096); // never reads
+        await Eventually.True(() => app.Registry.Count == 2, "both connections to register");
+
+        var payload = new byte[16 * 1024];
+        using var cts = new CancellationTokenSource();
+        ValueTask<BroadcastResult> broadcast = default;
+        var stalled = false;
+        for (var i = 0; i < 400 && !stalled; i++)
+        {
+            broadcast = app.Registry.BroadcastAsync(payload, WebSocketMessageType.Binary, cts.Token);
+
+            // The reader gets every message, including the one the broadcast is still waiting to queue for the non-reader.
+            Assert.Equal(payload.Length, (await TestApp.ReceiveTextAsync(reader)).Length);
+            stalled = !broadcast.IsCompleted;
+            if (!stalled)
+            {
+                Assert.Equal(new BroadcastResult(2, 0), await broadcast);
+            }
+        }
+
+        Assert.True(stalled, "the non-reader's sender never filled up");
+        cts.Cancel();
+        Assert.Equal(new BroadcastResult(1, 1), await broadcast);
+        await TestApp.CloseAsync(reader);
+        reader.Dispose();
     }
 
     [Fact]
