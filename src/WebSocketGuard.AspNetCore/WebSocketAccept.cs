@@ -1,4 +1,5 @@
 using System.Net.WebSockets;
+using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -30,14 +31,18 @@ public static class WebSocketAccept
 {
     internal const string LoggerCategory = "WebSocketGuard.AspNetCore.WebSocketAccept";
 
+    /// <summary>The configured (DI) options are validated once, not on every request.</summary>
+    private static readonly ConditionalWeakTable<WebSocketEndpointOptions, ValidatedOptions> ConfiguredSnapshots = new();
+
     /// <summary>
     /// Checks the request and, when it passes, accepts it and registers the connection. On rejection the response status
     /// (400, 403, 401 or 503) is set and <see langword="null"/> returned.
     /// </summary>
     /// <param name="context">The request.</param>
     /// <param name="options">
-    /// The checks and bounds; when null, the options registered by
-    /// <see cref="WebSocketGuardServiceCollectionExtensions.AddWebSocketGuard"/> (bound from <c>WebSockets</c> in configuration).
+    /// The checks and bounds, validated on each call; when null, the options registered by
+    /// <see cref="WebSocketGuardServiceCollectionExtensions.AddWebSocketGuard"/> (bound from <c>WebSockets</c> in configuration),
+    /// validated once and then reused.
     /// </param>
     /// <returns>
     /// The connection, or <see langword="null"/> when the request was refused. Dispose the connection when done
@@ -51,8 +56,9 @@ public static class WebSocketAccept
         ArgumentNullException.ThrowIfNull(context);
         var services = context.RequestServices ?? throw new InvalidOperationException("HttpContext.RequestServices is null; WebSocketAccept needs the application's services.");
         var registry = GetRegistry(services);
-        options ??= services.GetService<IOptions<WebSocketEndpointOptions>>()?.Value ?? new WebSocketEndpointOptions();
-        var snapshot = options.Snapshot();
+        var snapshot = options is not null
+            ? options.Snapshot()
+            : ConfiguredSnapshots.GetValue(services.GetService<IOptions<WebSocketEndpointOptions>>()?.Value ?? new WebSocketEndpointOptions(), static o => o.Snapshot());
         var logger = services.GetService<ILoggerFactory>()?.CreateLogger(LoggerCategory) ?? NullLogger.Instance;
         return AcceptCoreAsync(context, snapshot, registry, logger);
     }

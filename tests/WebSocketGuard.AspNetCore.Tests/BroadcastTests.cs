@@ -206,7 +206,7 @@ public sealed class BroadcastTests(ITestOutputHelper output)
         var figures =
             $"broadcast: {Connections} connections ({nonReaders} never read), {Messages} messages x {MessageSize} B, window {Window}\n" +
             $"  connect {connectTime.TotalSeconds:F1} s (slowest handshake {connectMs.Max():F0} ms, {connectMs.Count(ms => ms > 900)} over 900 ms); broadcast {broadcastTime.TotalSeconds:F2} s; all readers done {deliveredTime.TotalSeconds:F2} s\n" +
-            $"  enqueued {queued}, refused {dropped} (non-readers cut off by DisconnectSlowConsumer)\n" +
+            $"  enqueued {queued}, refused {dropped}{(nonReaders > 0 ? " (non-readers cut off by DisconnectSlowConsumer)" : "")}\n" +
             $"  reader latency p50 {p50:F1} ms, p99 {p99:F1} ms, max {max:F1} ms over {all.Length} deliveries\n" +
             $"  peak queued bytes: all senders {peakQueuedTotal / 1024} KiB, one sender {peakQueuedOne / 1024} KiB (bound {MaxQueuedBytes / 1024} KiB), non-readers {peakIdleQueued / 1024} KiB\n" +
             $"  managed heap: {heapBefore / (1024 * 1024)} MiB before, peak +{heapGrowth / (1024 * 1024)} MiB during the broadcast";
