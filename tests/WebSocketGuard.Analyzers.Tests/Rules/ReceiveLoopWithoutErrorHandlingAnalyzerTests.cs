@@ -662,6 +662,70 @@ public class ReceiveLoopWithoutErrorHandlingAnalyzerTests
     }
 
     [Fact]
+    public async Task Awaited_Task_Run_local_functions_and_guarded_services_are_silent()
+    {
+        const string source = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using Microsoft.Extensions.Hosting;
+
+            sealed class Worker : BackgroundService
+            {
+                private readonly ClientWebSocket _socket = new();
+
+                protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+                {
+                    try
+                    {
+                        await ListenAsync(stoppingToken);
+                        await PooledAsync(stoppingToken);
+                    }
+                    catch (WebSocketException)
+                    {
+                        _socket.Abort();
+                    }
+                }
+
+                private async Task PooledAsync(CancellationToken stoppingToken)
+                {
+                    await Task.Run(async () =>
+                    {
+                        var buffer = new byte[256];
+                        while (_socket.State == WebSocketState.Open)
+                        {
+                            await _socket.ReceiveAsync(buffer, stoppingToken);
+                        }
+                    }, stoppingToken);
+
+                    await DrainAsync();
+
+                    async Task DrainAsync()
+                    {
+                        var buffer = new byte[256];
+                        while (_socket.State == WebSocketState.Open)
+                        {
+                            await _socket.ReceiveAsync(buffer, stoppingToken);
+                        }
+                    }
+                }
+
+                private async Task ListenAsync(CancellationToken ct)
+                {
+                    var buffer = new byte[256];
+                    while (_socket.State == WebSocketState.Open)
+                    {
+                        await _socket.ReceiveAsync(buffer, ct);
+                    }
+                }
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source, TargetFramework.Net100, ProjectReferences.AspNetCore);
+    }
+
+    [Fact]
     public async Task Handler_with_catch_and_send_loops_that_are_not_pumps_are_silent()
     {
         const string source = """
