@@ -132,6 +132,73 @@ public class BlockingWaitOnSocketOperationAnalyzerTests
     }
 
     [Fact]
+    public async Task Task_returning_method_that_completes_synchronously_becomes_async()
+    {
+        const string source = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Text;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            public sealed class Channel
+            {
+                private readonly WebSocket _socket;
+
+                public Channel(WebSocket socket) => _socket = socket;
+
+                public Task SendAsync(string text)
+                {
+                    if (text.Length == 0)
+                    {
+                        return Task.CompletedTask;
+                    }
+
+                    {|#0:_socket.SendAsync(new ArraySegment<byte>(Encoding.UTF8.GetBytes(text)), WebSocketMessageType.Text, true, CancellationToken.None).Wait()|};
+                    return Task.CompletedTask;
+                }
+
+                public Task<int> ReadAsync(byte[] buffer)
+                    => Task.FromResult({|#1:_socket.ReceiveAsync(new ArraySegment<byte>(buffer), CancellationToken.None).Result|}.Count);
+            }
+            """;
+        const string fixedSource = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Text;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            public sealed class Channel
+            {
+                private readonly WebSocket _socket;
+
+                public Channel(WebSocket socket) => _socket = socket;
+
+                public async Task SendAsync(string text)
+                {
+                    if (text.Length == 0)
+                    {
+                        return;
+                    }
+
+                    await _socket.SendAsync(new ArraySegment<byte>(Encoding.UTF8.GetBytes(text)), WebSocketMessageType.Text, true, CancellationToken.None);
+                }
+
+                public async Task<int> ReadAsync(byte[] buffer)
+                    => (await _socket.ReceiveAsync(new ArraySegment<byte>(buffer), CancellationToken.None)).Count;
+            }
+            """;
+
+        await Verify.VerifyCodeFixAsync(source, fixedSource,
+            expected: new[]
+            {
+                Verify.Diagnostic().WithLocation(0).WithArguments("Wait()", "SendAsync"),
+                Verify.Diagnostic().WithLocation(1).WithArguments("Result", "ReceiveAsync"),
+            });
+    }
+
+    [Fact]
     public async Task ValueTask_result_in_an_async_lambda_and_a_local_only_blocked_on()
     {
         const string source = """
