@@ -191,12 +191,7 @@ public sealed class CloseRacingReceiveLoopAnalyzer : WebSocketAnalyzer
 
     private static Diagnostic? CreateDisposeDiagnostic(IInvocationOperation dispose, ISymbol socket, ISymbol containingSymbol, WebSocketSymbols symbols)
     {
-        var name = dispose.Syntax switch
-        {
-            InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax access } => access.Name,
-            InvocationExpressionSyntax { Expression: MemberBindingExpressionSyntax binding } => binding.Name,
-            _ => null,
-        };
+        var name = MethodName(dispose);
         if (name is null)
         {
             return null;
@@ -216,6 +211,14 @@ public sealed class CloseRacingReceiveLoopAnalyzer : WebSocketAnalyzer
         return Diagnostic.Create(Rule, location, properties,
             $"'{socket.Name}' is disposed without a close handshake: the peer sees an abnormal closure (1006); close it with CloseOutputAsync first");
     }
+
+    // socket.Dispose() or socket?.Dispose(): the name the diagnostic points at (and the close fix renames).
+    private static SimpleNameSyntax? MethodName(IInvocationOperation invocation) => invocation.Syntax switch
+    {
+        InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax access } => access.Name,
+        InvocationExpressionSyntax { Expression: MemberBindingExpressionSyntax binding } => binding.Name,
+        _ => null,
+    };
 
     private static bool IsInsideLock(IOperation operation)
     {
@@ -314,8 +317,8 @@ public sealed class CloseRacingReceiveLoopAnalyzer : WebSocketAnalyzer
     {
         foreach (var (socket, member, close) in facts.Closes)
         {
-            if (!facts.Readers.TryGetValue(socket, out var readers)
-                || close.Syntax is not InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax access })
+            var name = MethodName(close);
+            if (!facts.Readers.TryGetValue(socket, out var readers) || name is null)
             {
                 continue;
             }
@@ -336,7 +339,7 @@ public sealed class CloseRacingReceiveLoopAnalyzer : WebSocketAnalyzer
             }
 
             var properties = ImmutableDictionary<string, string?>.Empty.Add(KindProperty, KindRace);
-            context.ReportDiagnostic(Diagnostic.Create(Rule, access.Name.GetLocation(), properties,
+            context.ReportDiagnostic(Diagnostic.Create(Rule, name.GetLocation(), properties,
                 $"CloseAsync on '{socket.Name}' waits for the peer's Close while '{otherReader.Name}' reads this socket in a receive loop; use CloseOutputAsync and let the loop receive the answer"));
         }
 

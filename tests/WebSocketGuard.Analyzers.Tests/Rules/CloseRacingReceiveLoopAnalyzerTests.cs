@@ -274,7 +274,7 @@ public class CloseRacingReceiveLoopAnalyzerTests
 
                 public Task StopAsync(CancellationToken ct) => _socket.{|#0:CloseAsync|}(WebSocketCloseStatus.NormalClosure, null, ct);
 
-                public Task RejectAsync(CancellationToken ct) => _socket.{|#1:CloseAsync|}(WebSocketCloseStatus.PolicyViolation, "no", ct);
+                public Task RejectAsync(CancellationToken ct) => _socket?.{|#1:CloseAsync|}(WebSocketCloseStatus.PolicyViolation, "no", ct) ?? Task.CompletedTask;
             }
             """;
         var test = Verify.Create();
