@@ -364,6 +364,48 @@ public class BlockingWaitOnSocketOperationAnalyzerTests
     }
 
     [Fact]
+    public async Task Locks_awaited_locals_and_members_named_like_blocking_calls_are_silent()
+    {
+        const string source = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class Sender
+            {
+                private readonly SemaphoreSlim _sendLock = new(1, 1);
+
+                public void Send(WebSocket socket, byte[] data)
+                {
+                    _sendLock.Wait();
+                    try
+                    {
+                        _ = socket.SendAsync(data, WebSocketMessageType.Binary, true, CancellationToken.None);
+                    }
+                    finally
+                    {
+                        _sendLock.Release();
+                    }
+                }
+
+                public async Task<int> ReceiveTwiceAsync(WebSocket socket, byte[] buffer, CancellationToken ct)
+                {
+                    var first = socket.ReceiveAsync(new ArraySegment<byte>(buffer), ct);
+                    await first;
+                    return first.Result.Count;
+                }
+
+                public void Offload(ClientWebSocket socket, Uri uri)
+                    => Task.Run(() => socket.ConnectAsync(uri, CancellationToken.None)).Wait();
+            }
+            """;
+
+        // Offload blocks too, on Task.Run rather than on the socket call: the rule does not follow that far.
+        await Verify.VerifyAnalyzerAsync(source);
+    }
+
+    [Fact]
     public async Task Blocking_on_tasks_that_are_not_socket_operations_is_silent()
     {
         const string source = """

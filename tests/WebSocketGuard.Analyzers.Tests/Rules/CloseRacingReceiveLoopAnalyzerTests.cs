@@ -381,6 +381,49 @@ public class CloseRacingReceiveLoopAnalyzerTests
     }
 
     [Fact]
+    public async Task CloseAsync_without_a_receive_loop_in_the_type_is_silent()
+    {
+        const string source = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            public sealed class RequestReply
+            {
+                private readonly ClientWebSocket _socket = new();
+
+                public async Task<int> AskAsync(byte[] question, byte[] answer, CancellationToken ct)
+                {
+                    await _socket.SendAsync(question, WebSocketMessageType.Binary, true, ct);
+                    var result = await _socket.ReceiveAsync(new ArraySegment<byte>(answer), ct);
+                    return result.Count;
+                }
+
+                public Task CloseAsync(CancellationToken ct)
+                    => _socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, ct);
+            }
+
+            public sealed class LocalLoop
+            {
+                public async Task RunAsync(WebSocket socket, Func<WebSocket, Task> stop, CancellationToken ct)
+                {
+                    var buffer = new byte[128];
+                    while (socket.State == WebSocketState.Open)
+                    {
+                        await socket.ReceiveAsync(new ArraySegment<byte>(buffer), ct);
+                    }
+                }
+
+                public Task StopAsync(WebSocket socket, CancellationToken ct)
+                    => socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, ct);
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source);
+    }
+
+    [Fact]
     public async Task Dispose_after_close_abort_or_a_loop_ended_on_Close_is_silent()
     {
         const string source = """
