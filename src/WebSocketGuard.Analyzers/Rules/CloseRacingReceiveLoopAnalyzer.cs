@@ -52,7 +52,7 @@ public sealed class CloseRacingReceiveLoopAnalyzer : WebSocketAnalyzer
         public readonly ConcurrentDictionary<ISymbol, ConcurrentDictionary<ISymbol, bool>> Readers = new(SymbolEqualityComparer.Default);
         public readonly ConcurrentBag<(ISymbol Socket, IInvocationOperation Dispose, Diagnostic Diagnostic)> FieldDisposals = new();
         public readonly ConcurrentDictionary<ISymbol, SocketUse> FieldUses = new(SymbolEqualityComparer.Default);
-        public int ClosesOnEnum;
+        public int SeesPeerClose;
     }
 
     private static void AnalyzeType(SymbolStartAnalysisContext context, WebSocketSymbols symbols)
@@ -96,7 +96,8 @@ public sealed class CloseRacingReceiveLoopAnalyzer : WebSocketAnalyzer
                 facts.Readers.GetOrAdd(socket, _ => new ConcurrentDictionary<ISymbol, bool>(SymbolEqualityComparer.Default))[context.ContainingSymbol] = true;
                 break;
 
-            case "Dispose" when invocation.Arguments.IsEmpty && !IsInCatch(invocation):
+            // In a catch the failure has usually aborted the socket already.
+            case "Dispose" when invocation.Arguments.IsEmpty && !IoRuleHelpers.IsInCatch(invocation):
                 var diagnostic = CreateDisposeDiagnostic(invocation, socket, context.ContainingSymbol, symbols);
                 if (diagnostic is null)
                 {
@@ -173,22 +174,6 @@ public sealed class CloseRacingReceiveLoopAnalyzer : WebSocketAnalyzer
         _ => false,
     };
 
-    private static bool IsInCatch(IOperation operation)
-    {
-        for (var current = operation.Parent; current is not null; current = current.Parent)
-        {
-            switch (current)
-            {
-                case IAnonymousFunctionOperation or ILocalFunctionOperation:
-                    return false;
-                case ICatchClauseOperation:
-                    return true; // the failure has usually aborted the socket already
-            }
-        }
-
-        return false;
-    }
-
     private static Diagnostic? CreateDisposeDiagnostic(IInvocationOperation dispose, ISymbol socket, ISymbol containingSymbol, WebSocketSymbols symbols)
     {
         var name = MethodName(dispose);
@@ -199,7 +184,7 @@ public sealed class CloseRacingReceiveLoopAnalyzer : WebSocketAnalyzer
 
         var properties = ImmutableDictionary<string, string?>.Empty.Add(KindProperty, KindDispose);
         var function = IoRuleHelpers.GetEnclosingFunction(dispose, containingSymbol, out _);
-        if (function is { IsAsync: true } && dispose.Parent is IExpressionStatementOperation && !IsInsideLock(dispose))
+        if (function is { IsAsync: true } && dispose.Parent is IExpressionStatementOperation && !IoRuleHelpers.IsInLock(dispose))
         {
             var token = IoRuleHelpers.IsInCatchOrFinally(dispose) ? null : IoRuleHelpers.FindTokenInScope(dispose, containingSymbol, symbols);
             properties = properties
@@ -219,24 +204,6 @@ public sealed class CloseRacingReceiveLoopAnalyzer : WebSocketAnalyzer
         InvocationExpressionSyntax { Expression: MemberBindingExpressionSyntax binding } => binding.Name,
         _ => null,
     };
-
-    private static bool IsInsideLock(IOperation operation)
-    {
-        for (var current = operation.Parent; current is not null; current = current.Parent)
-        {
-            if (current is ILockOperation)
-            {
-                return true;
-            }
-
-            if (current is IAnonymousFunctionOperation or ILocalFunctionOperation)
-            {
-                return false;
-            }
-        }
-
-        return false;
-    }
 
     /// <summary>A local or parameter: the body opens or uses it, never closes, aborts or hands it on, and never looks at its close state.</summary>
     private static bool IsOpenedAndNeverClosedInBody(IOperation dispose, ISymbol socket, WebSocketSymbols symbols)
@@ -269,9 +236,9 @@ public sealed class CloseRacingReceiveLoopAnalyzer : WebSocketAnalyzer
     private static void CollectMemberReference(OperationAnalysisContext context, TypeFacts facts, WebSocketSymbols symbols)
     {
         var operation = context.Operation;
-        if (operation is IFieldReferenceOperation { Field.Name: "Close" or "CloseReceived" } && IsCloseMarker(operation, symbols))
+        if (IsCloseMarker(operation, symbols))
         {
-            System.Threading.Interlocked.Exchange(ref facts.ClosesOnEnum, 1);
+            System.Threading.Interlocked.Exchange(ref facts.SeesPeerClose, 1);
             return;
         }
 
@@ -343,7 +310,7 @@ public sealed class CloseRacingReceiveLoopAnalyzer : WebSocketAnalyzer
                 $"CloseAsync on '{socket.Name}' waits for the peer's Close while '{otherReader.Name}' reads this socket in a receive loop; use CloseOutputAsync and let the loop receive the answer"));
         }
 
-        if (System.Threading.Volatile.Read(ref facts.ClosesOnEnum) != 0)
+        if (System.Threading.Volatile.Read(ref facts.SeesPeerClose) != 0)
         {
             return; // some receive loop in the type ends on the peer's Close
         }
