@@ -47,15 +47,16 @@ public sealed class BlockingWaitOnSocketOperationCodeFix : CodeFixProvider
 
     private sealed class Edit
     {
-        public Edit(ExpressionSyntax blocking, MethodDeclarationSyntax? mainToMakeAsync)
+        public Edit(ExpressionSyntax blocking, SyntaxNode? functionToMakeAsync)
         {
             Blocking = blocking;
-            MainToMakeAsync = mainToMakeAsync;
+            FunctionToMakeAsync = functionToMakeAsync;
         }
 
         public ExpressionSyntax Blocking { get; }
 
-        public MethodDeclarationSyntax? MainToMakeAsync { get; }
+        /// <summary>A synchronous Main, or a Task-returning method or local function, that becomes async.</summary>
+        public SyntaxNode? FunctionToMakeAsync { get; }
     }
 
     private static Edit? Plan(SyntaxNode root, Diagnostic diagnostic)
@@ -76,9 +77,20 @@ public sealed class BlockingWaitOnSocketOperationCodeFix : CodeFixProvider
             return new Edit(blocking, null);
         }
 
-        return kind == A.AwaitKindMain && blocking.FirstAncestorOrSelf<MethodDeclarationSyntax>() is { } main && (main.Body is not null || main.ExpressionBody is not null)
-            ? new Edit(blocking, main)
-            : null;
+        if (kind == A.AwaitKindMain)
+        {
+            return blocking.FirstAncestorOrSelf<MethodDeclarationSyntax>() is { } main && (main.Body is not null || main.ExpressionBody is not null)
+                ? new Edit(blocking, main)
+                : null;
+        }
+
+        if (kind == A.AwaitKindTaskReturning)
+        {
+            var function = blocking.Ancestors().FirstOrDefault(a => a is MethodDeclarationSyntax or LocalFunctionStatementSyntax or AnonymousFunctionExpressionSyntax);
+            return function is MethodDeclarationSyntax or LocalFunctionStatementSyntax ? new Edit(blocking, function) : null;
+        }
+
+        return null;
     }
 
     /// <summary>The task under <c>t.Wait()</c>, <c>t.Result</c> or <c>t.GetAwaiter().GetResult()</c>.</summary>
@@ -107,9 +119,15 @@ public sealed class BlockingWaitOnSocketOperationCodeFix : CodeFixProvider
             editor.ReplaceNode(edit.Blocking, (current, _) => current is ExpressionSyntax expression ? AwaitInstead(expression, edit.Blocking) : current);
         }
 
-        foreach (var main in edits.Select(e => e.MainToMakeAsync).Where(m => m is not null).Distinct())
+        foreach (var function in edits.Select(e => e.FunctionToMakeAsync).Where(m => m is not null).Distinct())
         {
-            editor.ReplaceNode(main!, (current, _) => current is MethodDeclarationSyntax method ? MakeAsync(method) : current);
+            editor.ReplaceNode(function!, (current, _) => current switch
+            {
+                MethodDeclarationSyntax { Identifier.ValueText: "Main" } main when !IsTaskReturning(main.ReturnType) => MakeAsync(main),
+                MethodDeclarationSyntax method => MakeTaskReturningAsync(method, method.Body, method.ExpressionBody, (b, e) => method.WithBody(b).WithExpressionBody(e)),
+                LocalFunctionStatementSyntax local => MakeTaskReturningAsync(local, local.Body, local.ExpressionBody, (b, e) => local.WithBody(b).WithExpressionBody(e)),
+                _ => current,
+            });
         }
 
         return await IoFixSyntax.AddImportsAsync(editor, cancellationToken).ConfigureAwait(false);
@@ -157,6 +175,74 @@ public sealed class BlockingWaitOnSocketOperationCodeFix : CodeFixProvider
             .AddModifiers(SyntaxFactory.Token(SyntaxKind.AsyncKeyword).WithTrailingTrivia(SyntaxFactory.Space))
             .WithAdditionalAnnotations(Microsoft.CodeAnalysis.Formatting.Formatter.Annotation);
     }
+
+    private static bool IsTaskReturning(TypeSyntax type)
+        => type is IdentifierNameSyntax { Identifier.ValueText: "Task" } or GenericNameSyntax { Identifier.ValueText: "Task" } or QualifiedNameSyntax { Right.Identifier.ValueText: "Task" };
+
+    // Task.CompletedTask returns become 'return;' (dropped at the end), Task.FromResult(x) returns become 'return x;'.
+    private static SyntaxNode MakeTaskReturningAsync<T>(T function, BlockSyntax? body, ArrowExpressionClauseSyntax? expressionBody, System.Func<BlockSyntax?, ArrowExpressionClauseSyntax?, T> with)
+        where T : SyntaxNode
+    {
+        if (expressionBody is not null)
+        {
+            var unwrapped = UnwrapFromResult(expressionBody.Expression);
+            if (unwrapped is null)
+            {
+                return function;
+            }
+
+            expressionBody = expressionBody.WithExpression(unwrapped.WithTriviaFrom(expressionBody.Expression));
+        }
+
+        if (body is not null)
+        {
+            var returns = body.DescendantNodes(n => n is not (AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax)).OfType<ReturnStatementSyntax>().ToList();
+            body = body.ReplaceNodes(returns, (original, _) =>
+            {
+                if (original.Expression is { } value && UnwrapFromResult(value) is { } result)
+                {
+                    return original.WithExpression(result.WithTriviaFrom(value));
+                }
+
+                return original.WithExpression(null).WithReturnKeyword(original.ReturnKeyword.WithTrailingTrivia());
+            });
+
+            if (body.Statements.LastOrDefault() is ReturnStatementSyntax { Expression: null } last)
+            {
+                body = body.RemoveNode(last, SyntaxRemoveOptions.KeepNoTrivia) ?? body;
+            }
+        }
+
+        var updated = with(body, expressionBody);
+        var modifiers = updated switch
+        {
+            MethodDeclarationSyntax method => method.Modifiers,
+            LocalFunctionStatementSyntax local => local.Modifiers,
+            _ => default,
+        };
+        var async = SyntaxFactory.Token(SyntaxKind.AsyncKeyword).WithTrailingTrivia(SyntaxFactory.Space);
+        SyntaxNode result = updated switch
+        {
+            MethodDeclarationSyntax method when modifiers.Count == 0
+                => method.WithReturnType(method.ReturnType.WithoutLeadingTrivia()).WithModifiers(SyntaxFactory.TokenList(async.WithLeadingTrivia(method.ReturnType.GetLeadingTrivia()))),
+            MethodDeclarationSyntax method => method.AddModifiers(async),
+            LocalFunctionStatementSyntax local when modifiers.Count == 0
+                => local.WithReturnType(local.ReturnType.WithoutLeadingTrivia()).WithModifiers(SyntaxFactory.TokenList(async.WithLeadingTrivia(local.ReturnType.GetLeadingTrivia()))),
+            LocalFunctionStatementSyntax local => local.AddModifiers(async),
+            _ => updated,
+        };
+        return result.WithAdditionalAnnotations(Microsoft.CodeAnalysis.Formatting.Formatter.Annotation);
+    }
+
+    // Task.FromResult(x) -> x; Task.CompletedTask -> null (the caller drops the value).
+    private static ExpressionSyntax? UnwrapFromResult(ExpressionSyntax value)
+        => value is InvocationExpressionSyntax
+        {
+            Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "FromResult" },
+            ArgumentList.Arguments.Count: 1,
+        } invocation
+            ? invocation.ArgumentList.Arguments[0].Expression
+            : null;
 
     private sealed class FixAll : DocumentBasedFixAllProvider
     {

@@ -186,6 +186,20 @@ internal static class ClientRuleHelpers
         return false;
     }
 
+    /// <summary>True when the operation runs in a catch clause of the same function.</summary>
+    public static bool IsInsideCatch(this IOperation operation)
+    {
+        foreach (var ancestor in operation.AncestorsInFunction())
+        {
+            if (ancestor is ICatchClauseOperation)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>The nearest loop around the operation in the same function, or null.</summary>
     public static ILoopOperation? EnclosingLoop(this IOperation operation)
     {

@@ -189,35 +189,31 @@ internal static class IoRuleHelpers
 
     /// <summary>True when the operation sits in a <c>catch</c> or <c>finally</c> clause of its own function.</summary>
     public static bool IsInCatchOrFinally(IOperation operation)
+        => HasEnclosing(operation, (node, child) => node is ICatchClauseOperation || (node is ITryOperation @try && @try.Finally == child));
+
+    /// <summary>True when the operation sits in a <c>catch</c> clause of its own function.</summary>
+    public static bool IsInCatch(IOperation operation) => HasEnclosing(operation, (node, _) => node is ICatchClauseOperation);
+
+    /// <summary>True when the operation is inside a loop of its own function.</summary>
+    public static bool IsInLoop(IOperation operation) => HasEnclosing(operation, (node, _) => node is ILoopOperation);
+
+    /// <summary>True when the operation is inside a <c>lock</c> of its own function (where <c>await</c> is not allowed).</summary>
+    public static bool IsInLock(IOperation operation) => HasEnclosing(operation, (node, _) => node is ILockOperation);
+
+    // Climbs to the enclosing lambda, local function or member body, testing each ancestor (and the child it was reached from).
+    private static bool HasEnclosing(IOperation operation, System.Func<IOperation, IOperation, bool> match)
     {
         var child = operation;
         for (var current = operation.Parent; current is not null; child = current, current = current.Parent)
         {
-            switch (current)
+            if (current is IAnonymousFunctionOperation or ILocalFunctionOperation)
             {
-                case IAnonymousFunctionOperation or ILocalFunctionOperation:
-                    return false;
-                case ICatchClauseOperation:
-                    return true;
-                case ITryOperation @try when @try.Finally == child:
-                    return true;
+                return false;
             }
-        }
 
-        return false;
-    }
-
-    /// <summary>True when the operation is inside a loop of its own function.</summary>
-    public static bool IsInLoop(IOperation operation)
-    {
-        for (var current = operation.Parent; current is not null; current = current.Parent)
-        {
-            switch (current)
+            if (match(current, child))
             {
-                case IAnonymousFunctionOperation or ILocalFunctionOperation:
-                    return false;
-                case ILoopOperation:
-                    return true;
+                return true;
             }
         }
 

@@ -13,6 +13,7 @@ internal sealed partial class WebSocketSymbols
     public INamedTypeSymbol? TimersTimer => Type("System.Timers.Timer");
     public INamedTypeSymbol? SemaphoreSlim => Type("System.Threading.SemaphoreSlim");
     public INamedTypeSymbol? Monitor => Type("System.Threading.Monitor");
+    public INamedTypeSymbol? ValueTaskOfT => Type("System.Threading.Tasks.ValueTask`1");
     public INamedTypeSymbol? Exception => Type("System.Exception");
     public INamedTypeSymbol? OperationCanceledException => Type("System.OperationCanceledException");
     public INamedTypeSymbol? Random => Type("System.Random");

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
@@ -20,6 +21,12 @@ public sealed class BlockingWaitOnSocketOperationAnalyzer : WebSocketAnalyzer
 
     /// <summary>A synchronous <c>Main</c>: make it <c>async Task</c> (or <c>async Task&lt;int&gt;</c>) and await.</summary>
     public const string AwaitKindMain = "Main";
+
+    /// <summary>
+    /// A method or local function that returns <c>Task</c>/<c>Task&lt;T&gt;</c> synchronously (<c>return Task.CompletedTask;</c>,
+    /// <c>return Task.FromResult(x);</c>): mark it async, unwrap those returns, and await. Its signature does not change.
+    /// </summary>
+    public const string AwaitKindTaskReturning = "TaskReturning";
 
     internal static readonly DiagnosticDescriptor Rule = DiagnosticDescriptorHelper.Create(
         RuleIds.BlockingWaitOnSocketOperation,
@@ -111,7 +118,7 @@ public sealed class BlockingWaitOnSocketOperationAnalyzer : WebSocketAnalyzer
         }
 
         var properties = ImmutableDictionary<string, string?>.Empty;
-        var awaitKind = shape == "Wait(...)" ? null : GetAwaitKind(blocking, context.ContainingSymbol);
+        var awaitKind = shape == "Wait(...)" ? null : GetAwaitKind(blocking, context.ContainingSymbol, symbols);
         if (awaitKind is not null)
         {
             properties = properties.Add(AwaitKindProperty, awaitKind);
@@ -197,7 +204,7 @@ public sealed class BlockingWaitOnSocketOperationAnalyzer : WebSocketAnalyzer
                     || SymbolEqualityComparer.Default.Equals(method.ContainingType, symbols.HttpListenerContext)));
     }
 
-    private static string? GetAwaitKind(IOperation blocking, ISymbol containingSymbol)
+    private static string? GetAwaitKind(IOperation blocking, ISymbol containingSymbol, WebSocketSymbols symbols)
     {
         for (var current = blocking.Parent; current is not null; current = current.Parent)
         {
@@ -208,7 +215,8 @@ public sealed class BlockingWaitOnSocketOperationAnalyzer : WebSocketAnalyzer
                 case IAnonymousFunctionOperation anonymous:
                     return anonymous.Symbol.IsAsync ? AwaitKindAsync : null;
                 case ILocalFunctionOperation local:
-                    return local.Symbol.IsAsync ? AwaitKindAsync : null;
+                    return local.Symbol.IsAsync ? AwaitKindAsync
+                        : ReturnsTaskSynchronously(local.Symbol, local.Body, symbols) ? AwaitKindTaskReturning : null;
             }
         }
 
@@ -222,12 +230,85 @@ public sealed class BlockingWaitOnSocketOperationAnalyzer : WebSocketAnalyzer
             return AwaitKindAsync;
         }
 
+        if (method.MethodKind == MethodKind.Ordinary && ReturnsTaskSynchronously(method, blocking.GetRoot(), symbols))
+        {
+            return AwaitKindTaskReturning;
+        }
+
         // A synchronous Main can become 'async Task Main' without touching any caller.
         return method is { Name: "Main", IsStatic: true, MethodKind: MethodKind.Ordinary, Parameters.Length: <= 1 }
                && (method.ReturnsVoid || method.ReturnType.SpecialType == SpecialType.System_Int32)
                && method.DeclaringSyntaxReferences.Length == 1
             ? AwaitKindMain
             : null;
+    }
+
+    // Task-returning, not async, no ref/out/in parameters, and every return is Task.CompletedTask or Task.FromResult(x).
+    private static bool ReturnsTaskSynchronously(IMethodSymbol function, IOperation? body, WebSocketSymbols symbols)
+    {
+        if (body is null
+            || function.IsAsync
+            || function.DeclaringSyntaxReferences.Length != 1
+            || !(SymbolEqualityComparer.Default.Equals(function.ReturnType, symbols.Task)
+                 || SymbolEqualityComparer.Default.Equals(function.ReturnType.OriginalDefinition, symbols.GenericTask)))
+        {
+            return false;
+        }
+
+        foreach (var parameter in function.Parameters)
+        {
+            if (parameter.RefKind != RefKind.None)
+            {
+                return false;
+            }
+        }
+
+        var sawReturn = false;
+        foreach (var operation in DescendantsOutsideNestedFunctions(body))
+        {
+            if (operation is IReturnOperation { Kind: OperationKind.Return } @return)
+            {
+                if (!IsCompletedTask(@return.ReturnedValue, symbols))
+                {
+                    return false;
+                }
+
+                sawReturn = true;
+            }
+            else if (operation is IReturnOperation { Kind: OperationKind.YieldReturn })
+            {
+                return false;
+            }
+        }
+
+        return sawReturn;
+    }
+
+    internal static bool IsCompletedTask(IOperation? value, WebSocketSymbols symbols) => value?.WalkDownConversions() switch
+    {
+        IPropertyReferenceOperation { Property.Name: "CompletedTask", Property.IsStatic: true } completed
+            => SymbolEqualityComparer.Default.Equals(completed.Property.ContainingType, symbols.Task),
+        IInvocationOperation { TargetMethod.Name: "FromResult", TargetMethod.IsStatic: true, Arguments.Length: 1 } fromResult
+            => SymbolEqualityComparer.Default.Equals(fromResult.TargetMethod.ContainingType, symbols.Task),
+        _ => false,
+    };
+
+    private static IEnumerable<IOperation> DescendantsOutsideNestedFunctions(IOperation root)
+    {
+        var stack = new Stack<IOperation>();
+        stack.Push(root);
+        while (stack.Count > 0)
+        {
+            var current = stack.Pop();
+            yield return current;
+            foreach (var child in current.ChildOperations)
+            {
+                if (child is not (IAnonymousFunctionOperation or ILocalFunctionOperation))
+                {
+                    stack.Push(child);
+                }
+            }
+        }
     }
 
     // Top-level statements become async as soon as they contain an await.

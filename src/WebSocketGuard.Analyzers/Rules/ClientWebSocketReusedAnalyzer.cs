@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Immutable;
+using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
@@ -125,8 +126,9 @@ public sealed class ClientWebSocketReusedAnalyzer : WebSocketAnalyzer
             return null;
         }
 
-        if (method.Name.StartsWith("Reconnect", StringComparison.OrdinalIgnoreCase)
-            || method.Name.StartsWith("TryReconnect", StringComparison.OrdinalIgnoreCase))
+        if ((method.Name.StartsWith("Reconnect", StringComparison.OrdinalIgnoreCase)
+             || method.Name.StartsWith("TryReconnect", StringComparison.OrdinalIgnoreCase))
+            && !CallerRecreates(method, socket))
         {
             return $"by the first connection, since '{method.Name}' reconnects without creating one";
         }
@@ -165,6 +167,44 @@ public sealed class ClientWebSocketReusedAnalyzer : WebSocketAnalyzer
 
         return false;
     }
+
+    // '_socket = new ClientWebSocket(); await ReconnectAsync();' in a member of the same type: the caller recreates it.
+    private static bool CallerRecreates(IMethodSymbol method, ISymbol socket)
+    {
+        foreach (var typeReference in method.ContainingType.DeclaringSyntaxReferences)
+        {
+            foreach (var member in typeReference.GetSyntax().DescendantNodes().OfType<MemberDeclarationSyntax>())
+            {
+                if (member is not (BaseMethodDeclarationSyntax or PropertyDeclarationSyntax or EventDeclarationSyntax))
+                {
+                    continue;
+                }
+
+                var calls = false;
+                var assigns = false;
+                foreach (var node in member.DescendantNodes())
+                {
+                    calls |= node is InvocationExpressionSyntax { Expression: IdentifierNameSyntax name } && name.Identifier.ValueText == method.Name
+                             || node is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax } access } && access.Name.Identifier.ValueText == method.Name;
+                    assigns |= node is AssignmentExpressionSyntax assignment && NameOf(assignment.Left) == socket.Name;
+                }
+
+                if (calls && assigns)
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    private static string? NameOf(ExpressionSyntax expression) => expression switch
+    {
+        IdentifierNameSyntax identifier => identifier.Identifier.ValueText,
+        MemberAccessExpressionSyntax member => member.Name.Identifier.ValueText,
+        _ => null,
+    };
 
     // Syntax only: the helper's body is not ours to bind, and a name match errs on the silent side.
     private static bool AssignsMember(IMethodSymbol method, ISymbol socket)

@@ -52,7 +52,7 @@ public sealed class CloseRacingReceiveLoopAnalyzer : WebSocketAnalyzer
         public readonly ConcurrentDictionary<ISymbol, ConcurrentDictionary<ISymbol, bool>> Readers = new(SymbolEqualityComparer.Default);
         public readonly ConcurrentBag<(ISymbol Socket, IInvocationOperation Dispose, Diagnostic Diagnostic)> FieldDisposals = new();
         public readonly ConcurrentDictionary<ISymbol, SocketUse> FieldUses = new(SymbolEqualityComparer.Default);
-        public int ClosesOnEnum;
+        public int SeesPeerClose;
     }
 
     private static void AnalyzeType(SymbolStartAnalysisContext context, WebSocketSymbols symbols)
@@ -96,7 +96,8 @@ public sealed class CloseRacingReceiveLoopAnalyzer : WebSocketAnalyzer
                 facts.Readers.GetOrAdd(socket, _ => new ConcurrentDictionary<ISymbol, bool>(SymbolEqualityComparer.Default))[context.ContainingSymbol] = true;
                 break;
 
-            case "Dispose" when invocation.Arguments.IsEmpty && !IsInCatch(invocation):
+            // In a catch the failure has usually aborted the socket already.
+            case "Dispose" when invocation.Arguments.IsEmpty && !IoRuleHelpers.IsInCatch(invocation):
                 var diagnostic = CreateDisposeDiagnostic(invocation, socket, context.ContainingSymbol, symbols);
                 if (diagnostic is null)
                 {
@@ -173,30 +174,9 @@ public sealed class CloseRacingReceiveLoopAnalyzer : WebSocketAnalyzer
         _ => false,
     };
 
-    private static bool IsInCatch(IOperation operation)
-    {
-        for (var current = operation.Parent; current is not null; current = current.Parent)
-        {
-            switch (current)
-            {
-                case IAnonymousFunctionOperation or ILocalFunctionOperation:
-                    return false;
-                case ICatchClauseOperation:
-                    return true; // the failure has usually aborted the socket already
-            }
-        }
-
-        return false;
-    }
-
     private static Diagnostic? CreateDisposeDiagnostic(IInvocationOperation dispose, ISymbol socket, ISymbol containingSymbol, WebSocketSymbols symbols)
     {
-        var name = dispose.Syntax switch
-        {
-            InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax access } => access.Name,
-            InvocationExpressionSyntax { Expression: MemberBindingExpressionSyntax binding } => binding.Name,
-            _ => null,
-        };
+        var name = MethodName(dispose);
         if (name is null)
         {
             return null;
@@ -204,7 +184,7 @@ public sealed class CloseRacingReceiveLoopAnalyzer : WebSocketAnalyzer
 
         var properties = ImmutableDictionary<string, string?>.Empty.Add(KindProperty, KindDispose);
         var function = IoRuleHelpers.GetEnclosingFunction(dispose, containingSymbol, out _);
-        if (function is { IsAsync: true } && dispose.Parent is IExpressionStatementOperation && !IsInsideLock(dispose))
+        if (function is { IsAsync: true } && dispose.Parent is IExpressionStatementOperation && !IoRuleHelpers.IsInLock(dispose))
         {
             var token = IoRuleHelpers.IsInCatchOrFinally(dispose) ? null : IoRuleHelpers.FindTokenInScope(dispose, containingSymbol, symbols);
             properties = properties
@@ -217,23 +197,13 @@ public sealed class CloseRacingReceiveLoopAnalyzer : WebSocketAnalyzer
             $"'{socket.Name}' is disposed without a close handshake: the peer sees an abnormal closure (1006); close it with CloseOutputAsync first");
     }
 
-    private static bool IsInsideLock(IOperation operation)
+    // socket.Dispose() or socket?.Dispose(): the name the diagnostic points at (and the close fix renames).
+    private static SimpleNameSyntax? MethodName(IInvocationOperation invocation) => invocation.Syntax switch
     {
-        for (var current = operation.Parent; current is not null; current = current.Parent)
-        {
-            if (current is ILockOperation)
-            {
-                return true;
-            }
-
-            if (current is IAnonymousFunctionOperation or ILocalFunctionOperation)
-            {
-                return false;
-            }
-        }
-
-        return false;
-    }
+        InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax access } => access.Name,
+        InvocationExpressionSyntax { Expression: MemberBindingExpressionSyntax binding } => binding.Name,
+        _ => null,
+    };
 
     /// <summary>A local or parameter: the body opens or uses it, never closes, aborts or hands it on, and never looks at its close state.</summary>
     private static bool IsOpenedAndNeverClosedInBody(IOperation dispose, ISymbol socket, WebSocketSymbols symbols)
@@ -266,9 +236,9 @@ public sealed class CloseRacingReceiveLoopAnalyzer : WebSocketAnalyzer
     private static void CollectMemberReference(OperationAnalysisContext context, TypeFacts facts, WebSocketSymbols symbols)
     {
         var operation = context.Operation;
-        if (operation is IFieldReferenceOperation { Field.Name: "Close" or "CloseReceived" } && IsCloseMarker(operation, symbols))
+        if (IsCloseMarker(operation, symbols))
         {
-            System.Threading.Interlocked.Exchange(ref facts.ClosesOnEnum, 1);
+            System.Threading.Interlocked.Exchange(ref facts.SeesPeerClose, 1);
             return;
         }
 
@@ -314,8 +284,8 @@ public sealed class CloseRacingReceiveLoopAnalyzer : WebSocketAnalyzer
     {
         foreach (var (socket, member, close) in facts.Closes)
         {
-            if (!facts.Readers.TryGetValue(socket, out var readers)
-                || close.Syntax is not InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax access })
+            var name = MethodName(close);
+            if (!facts.Readers.TryGetValue(socket, out var readers) || name is null)
             {
                 continue;
             }
@@ -336,11 +306,11 @@ public sealed class CloseRacingReceiveLoopAnalyzer : WebSocketAnalyzer
             }
 
             var properties = ImmutableDictionary<string, string?>.Empty.Add(KindProperty, KindRace);
-            context.ReportDiagnostic(Diagnostic.Create(Rule, access.Name.GetLocation(), properties,
+            context.ReportDiagnostic(Diagnostic.Create(Rule, name.GetLocation(), properties,
                 $"CloseAsync on '{socket.Name}' waits for the peer's Close while '{otherReader.Name}' reads this socket in a receive loop; use CloseOutputAsync and let the loop receive the answer"));
         }
 
-        if (System.Threading.Volatile.Read(ref facts.ClosesOnEnum) != 0)
+        if (System.Threading.Volatile.Read(ref facts.SeesPeerClose) != 0)
         {
             return; // some receive loop in the type ends on the peer's Close
         }

@@ -134,7 +134,8 @@ public sealed class ReceiveLoopWithoutErrorHandlingAnalyzer : WebSocketAnalyzer
             return false;
         }
 
-        return isReceive || DrainsQueue(loop, symbols);
+        // Sending: a pump (queue drain) or a push loop that runs until it fails; a foreach/for over recipients is not one.
+        return isReceive || loop is IWhileLoopOperation || DrainsQueue(loop, symbols);
     }
 
     private static bool DrainsQueue(ILoopOperation loop, WebSocketSymbols symbols)
@@ -189,6 +190,11 @@ public sealed class ReceiveLoopWithoutErrorHandlingAnalyzer : WebSocketAnalyzer
             return reason;
         }
 
+        if (function is null && method.IsStatic && method.Name is "Main" or "<Main>$")
+        {
+            return "the program's entry point lets it end the process";
+        }
+
         if (depth >= MaxCallerDepth || !callSites.TryGetValue(method.OriginalDefinition, out var sites))
         {
             return null;
@@ -201,7 +207,7 @@ public sealed class ReceiveLoopWithoutErrorHandlingAnalyzer : WebSocketAnalyzer
                 continue;
             }
 
-            if (site.Site is IInvocationOperation invocation && invocation.IsDiscarded())
+            if (site.Site is IInvocationOperation invocation && invocation.IsDiscarded() && ReturnsTask(method, symbols))
             {
                 return $"its caller discards the task of '{method.Name}'";
             }
@@ -212,7 +218,7 @@ public sealed class ReceiveLoopWithoutErrorHandlingAnalyzer : WebSocketAnalyzer
             }
 
             // Awaited or returned by code that itself loses the exception.
-            if (site.Site is IInvocationOperation awaited && IsAwaitedOrReturned(awaited)
+            if (site.Site is IInvocationOperation awaited && IsAwaitedOrReturned(CombinedTask(awaited, symbols))
                 && LosesException(awaited, site.ContainingSymbol, callSites, symbols, depth + 1) is { } outer)
             {
                 return $"'{method.Name}' is awaited where {outer}";
@@ -220,6 +226,32 @@ public sealed class ReceiveLoopWithoutErrorHandlingAnalyzer : WebSocketAnalyzer
         }
 
         return null;
+    }
+
+    // A synchronous method's exception reaches its caller; only a dropped task loses it.
+    private static bool ReturnsTask(IMethodSymbol method, WebSocketSymbols symbols)
+        => WebSocketSymbols.IsOrDerivesFrom(method.ReturnType, symbols.Task)
+           || SymbolEqualityComparer.Default.Equals(method.ReturnType.OriginalDefinition, symbols.ValueTask)
+           || SymbolEqualityComparer.Default.Equals(method.ReturnType.OriginalDefinition, symbols.ValueTaskOfT);
+
+    // Task.WhenAll(PumpAsync(a, b), PumpAsync(b, a)): the combined task carries the failure.
+    // Climbs through arguments and params collections (array or span) to the first enclosing call.
+    private static IInvocationOperation CombinedTask(IInvocationOperation call, WebSocketSymbols symbols)
+    {
+        for (var parent = call.Parent; parent is not null; parent = parent.Parent)
+        {
+            switch (parent)
+            {
+                case IInvocationOperation { TargetMethod.Name: "WhenAll" or "WhenAny" } combinator
+                    when SymbolEqualityComparer.Default.Equals(combinator.TargetMethod.ContainingType, symbols.Task):
+                    return combinator;
+                case IInvocationOperation or IAwaitOperation or IReturnOperation or IExpressionStatementOperation
+                    or IAssignmentOperation or IVariableInitializerOperation or IBlockOperation or IAnonymousFunctionOperation:
+                    return call;
+            }
+        }
+
+        return call;
     }
 
     private static bool IsAwaitedOrReturned(IInvocationOperation invocation)

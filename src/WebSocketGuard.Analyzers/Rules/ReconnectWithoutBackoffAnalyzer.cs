@@ -60,6 +60,11 @@ public sealed class ReconnectWithoutBackoffAnalyzer : WebSocketAnalyzer
         if (loop is not null)
         {
             var verdict = JudgeDelays(loop, loop, symbols, context.ContainingSymbol, out var fixedDelay);
+            if (verdict == true && ClosesEachRound(loop, symbols))
+            {
+                return; // connect, talk, close, wait: a periodic job, not a reconnect
+            }
+
             if (verdict is not null)
             {
                 Report(context, connect, verdict.Value ? KindFixedDelay : KindImmediate, loop.Syntax, fixedDelay?.Syntax,
@@ -105,6 +110,21 @@ public sealed class ReconnectWithoutBackoffAnalyzer : WebSocketAnalyzer
         }
 
         return null;
+    }
+
+    private static bool ClosesEachRound(ILoopOperation loop, WebSocketSymbols symbols)
+    {
+        foreach (var operation in loop.Body.DescendantsInFunction())
+        {
+            if (operation is IInvocationOperation call
+                && (call.IsWebSocketCall(symbols, "CloseAsync") || call.IsWebSocketCall(symbols, "CloseOutputAsync"))
+                && !call.IsInsideCatch())
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static bool UsesLoopVariable(IInvocationOperation connect, ILoopOperation loop)

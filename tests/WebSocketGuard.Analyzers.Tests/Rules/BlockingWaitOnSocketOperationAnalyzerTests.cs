@@ -132,6 +132,73 @@ public class BlockingWaitOnSocketOperationAnalyzerTests
     }
 
     [Fact]
+    public async Task Task_returning_method_that_completes_synchronously_becomes_async()
+    {
+        const string source = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Text;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            public sealed class Channel
+            {
+                private readonly WebSocket _socket;
+
+                public Channel(WebSocket socket) => _socket = socket;
+
+                public Task SendAsync(string text)
+                {
+                    if (text.Length == 0)
+                    {
+                        return Task.CompletedTask;
+                    }
+
+                    {|#0:_socket.SendAsync(new ArraySegment<byte>(Encoding.UTF8.GetBytes(text)), WebSocketMessageType.Text, true, CancellationToken.None).Wait()|};
+                    return Task.CompletedTask;
+                }
+
+                public Task<int> ReadAsync(byte[] buffer)
+                    => Task.FromResult({|#1:_socket.ReceiveAsync(new ArraySegment<byte>(buffer), CancellationToken.None).Result|}.Count);
+            }
+            """;
+        const string fixedSource = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Text;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            public sealed class Channel
+            {
+                private readonly WebSocket _socket;
+
+                public Channel(WebSocket socket) => _socket = socket;
+
+                public async Task SendAsync(string text)
+                {
+                    if (text.Length == 0)
+                    {
+                        return;
+                    }
+
+                    await _socket.SendAsync(new ArraySegment<byte>(Encoding.UTF8.GetBytes(text)), WebSocketMessageType.Text, true, CancellationToken.None);
+                }
+
+                public async Task<int> ReadAsync(byte[] buffer)
+                    => (await _socket.ReceiveAsync(new ArraySegment<byte>(buffer), CancellationToken.None)).Count;
+            }
+            """;
+
+        await Verify.VerifyCodeFixAsync(source, fixedSource,
+            expected: new[]
+            {
+                Verify.Diagnostic().WithLocation(0).WithArguments("Wait()", "SendAsync"),
+                Verify.Diagnostic().WithLocation(1).WithArguments("Result", "ReceiveAsync"),
+            });
+    }
+
+    [Fact]
     public async Task ValueTask_result_in_an_async_lambda_and_a_local_only_blocked_on()
     {
         const string source = """
@@ -293,6 +360,48 @@ public class BlockingWaitOnSocketOperationAnalyzerTests
             }
             """;
 
+        await Verify.VerifyAnalyzerAsync(source);
+    }
+
+    [Fact]
+    public async Task Locks_awaited_locals_and_members_named_like_blocking_calls_are_silent()
+    {
+        const string source = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class Sender
+            {
+                private readonly SemaphoreSlim _sendLock = new(1, 1);
+
+                public void Send(WebSocket socket, byte[] data)
+                {
+                    _sendLock.Wait();
+                    try
+                    {
+                        _ = socket.SendAsync(data, WebSocketMessageType.Binary, true, CancellationToken.None);
+                    }
+                    finally
+                    {
+                        _sendLock.Release();
+                    }
+                }
+
+                public async Task<int> ReceiveTwiceAsync(WebSocket socket, byte[] buffer, CancellationToken ct)
+                {
+                    var first = socket.ReceiveAsync(new ArraySegment<byte>(buffer), ct);
+                    await first;
+                    return first.Result.Count;
+                }
+
+                public void Offload(ClientWebSocket socket, Uri uri)
+                    => Task.Run(() => socket.ConnectAsync(uri, CancellationToken.None)).Wait();
+            }
+            """;
+
+        // Offload blocks too, on Task.Run rather than on the socket call: the rule does not follow that far.
         await Verify.VerifyAnalyzerAsync(source);
     }
 

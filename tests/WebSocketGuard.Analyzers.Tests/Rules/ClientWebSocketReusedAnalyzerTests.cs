@@ -506,6 +506,29 @@ public class ClientWebSocketReusedAnalyzerTests
     }
 
     [Fact]
+    public async Task Reconnect_method_whose_caller_recreates_the_socket_is_silent()
+    {
+        const string source = Usings + """
+            sealed class Client
+            {
+                private readonly Uri _uri = new("wss://push.example.com");
+                private ClientWebSocket _socket = new();
+
+                public async Task OnDisconnectedAsync(CancellationToken ct)
+                {
+                    _socket.Dispose();
+                    _socket = new ClientWebSocket();
+                    await ReconnectAsync(ct);
+                }
+
+                private Task ReconnectAsync(CancellationToken ct) => _socket.ConnectAsync(_uri, ct);
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source);
+    }
+
+    [Fact]
     public async Task Loops_that_connect_at_most_once_are_silent()
     {
         const string source = Usings + """

@@ -274,7 +274,7 @@ public class CloseRacingReceiveLoopAnalyzerTests
 
                 public Task StopAsync(CancellationToken ct) => _socket.{|#0:CloseAsync|}(WebSocketCloseStatus.NormalClosure, null, ct);
 
-                public Task RejectAsync(CancellationToken ct) => _socket.{|#1:CloseAsync|}(WebSocketCloseStatus.PolicyViolation, "no", ct);
+                public Task RejectAsync(CancellationToken ct) => _socket?.{|#1:CloseAsync|}(WebSocketCloseStatus.PolicyViolation, "no", ct) ?? Task.CompletedTask;
             }
             """;
         var test = Verify.Create();
@@ -374,6 +374,49 @@ public class CloseRacingReceiveLoopAnalyzerTests
 
                     await _socket.CloseAsync(result.CloseStatus.Value, result.CloseStatusDescription, ct);
                 }
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source);
+    }
+
+    [Fact]
+    public async Task CloseAsync_without_a_receive_loop_in_the_type_is_silent()
+    {
+        const string source = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            public sealed class RequestReply
+            {
+                private readonly ClientWebSocket _socket = new();
+
+                public async Task<int> AskAsync(byte[] question, byte[] answer, CancellationToken ct)
+                {
+                    await _socket.SendAsync(question, WebSocketMessageType.Binary, true, ct);
+                    var result = await _socket.ReceiveAsync(new ArraySegment<byte>(answer), ct);
+                    return result.Count;
+                }
+
+                public Task CloseAsync(CancellationToken ct)
+                    => _socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, ct);
+            }
+
+            public sealed class LocalLoop
+            {
+                public async Task RunAsync(WebSocket socket, Func<WebSocket, Task> stop, CancellationToken ct)
+                {
+                    var buffer = new byte[128];
+                    while (socket.State == WebSocketState.Open)
+                    {
+                        await socket.ReceiveAsync(new ArraySegment<byte>(buffer), ct);
+                    }
+                }
+
+                public Task StopAsync(WebSocket socket, CancellationToken ct)
+                    => socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, ct);
             }
             """;
 

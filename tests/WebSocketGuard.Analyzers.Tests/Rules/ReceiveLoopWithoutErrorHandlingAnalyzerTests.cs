@@ -328,6 +328,145 @@ public class ReceiveLoopWithoutErrorHandlingAnalyzerTests
     }
 
     [Fact]
+    public async Task Push_loop_in_a_handler_and_receive_loop_in_Main_are_reported()
+    {
+        const string source = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Text;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using Microsoft.AspNetCore.Builder;
+
+            static class Clock
+            {
+                public static void Map(WebApplication app)
+                {
+                    app.Map("/time", async context =>
+                    {
+                        using var socket = await context.WebSockets.AcceptWebSocketAsync();
+                        {|#0:while|} (true)
+                        {
+                            await socket.SendAsync(Encoding.UTF8.GetBytes(DateTime.UtcNow.ToString("O")), WebSocketMessageType.Text, true, CancellationToken.None);
+                            await Task.Delay(1000);
+                        }
+                    });
+                }
+            }
+
+            static class Program
+            {
+                static async Task Main()
+                {
+                    using var socket = new ClientWebSocket();
+                    await socket.ConnectAsync(new Uri("wss://clock.example.com"), CancellationToken.None);
+                    var buffer = new byte[256];
+                    {|#1:while|} (socket.State == WebSocketState.Open)
+                    {
+                        var result = await socket.ReceiveAsync(buffer, CancellationToken.None);
+                        Console.WriteLine(Encoding.UTF8.GetString(buffer, 0, result.Count));
+                    }
+                }
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source, TargetFramework.Net100, ProjectReferences.AspNetCore,
+            Expected(0, "SendAsync", "the delegate is an ASP.NET Core request handler (Map), where an abrupt disconnect becomes an unhandled request error"),
+            Expected(1, "ReceiveAsync", "the program's entry point lets it end the process"));
+    }
+
+    [Fact]
+    public async Task Proxy_pumps_combined_with_WhenAll_under_middleware_are_reported()
+    {
+        const string source = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using Microsoft.AspNetCore.Http;
+
+            public sealed class ProxyMiddleware
+            {
+                public ProxyMiddleware(RequestDelegate next)
+                {
+                }
+
+                public async Task Invoke(HttpContext context)
+                {
+                    await ProxyAsync(context);
+                }
+
+                private async Task ProxyAsync(HttpContext context)
+                {
+                    using var upstream = new ClientWebSocket();
+                    await upstream.ConnectAsync(new Uri("wss://backend.example.com"), context.RequestAborted);
+                    using var downstream = await context.WebSockets.AcceptWebSocketAsync();
+                    await Task.WhenAll(
+                        PumpAsync(upstream, downstream, context.RequestAborted),
+                        PumpAsync(downstream, upstream, context.RequestAborted));
+                }
+
+                private static async Task PumpAsync(WebSocket source, WebSocket destination, CancellationToken ct)
+                {
+                    var buffer = new byte[4096];
+                    {|#0:while|} (true)
+                    {
+                        var result = await source.ReceiveAsync(buffer, ct);
+                        if (result.MessageType == WebSocketMessageType.Close)
+                        {
+                            return;
+                        }
+
+                        await destination.SendAsync(new ArraySegment<byte>(buffer, 0, result.Count), result.MessageType, result.EndOfMessage, ct);
+                    }
+                }
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source, TargetFramework.Net100, ProjectReferences.AspNetCore, Expected(0));
+    }
+
+    [Fact]
+    public async Task Synchronous_method_called_as_a_statement_is_silent()
+    {
+        const string source = Usings + """
+            sealed class Blocking
+            {
+                private readonly ClientWebSocket _socket = new();
+
+                public void Run()
+                {
+                    Pump();
+                }
+
+                private void Pump()
+                {
+                    var buffer = new byte[256];
+                    while (_socket.State == WebSocketState.Open)
+                    {
+                        _socket.ReceiveAsync(buffer, CancellationToken.None).GetAwaiter().GetResult();
+                    }
+                }
+
+                public async Task SendChunksAsync(byte[][] chunks, CancellationToken ct)
+                {
+                    for (var i = 0; i < chunks.Length; i++)
+                    {
+                        await _socket.SendAsync(chunks[i], WebSocketMessageType.Binary, i == chunks.Length - 1, ct);
+                    }
+                }
+
+                public void Start(CancellationToken ct)
+                {
+                    _ = SendChunksAsync(new byte[0][], ct);
+                }
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source);
+    }
+
+    [Fact]
     public async Task Fix_all_wraps_every_reported_loop()
     {
         const string source = Usings + """
@@ -520,6 +659,70 @@ public class ReceiveLoopWithoutErrorHandlingAnalyzerTests
             """;
 
         await Verify.VerifyAnalyzerAsync(source);
+    }
+
+    [Fact]
+    public async Task Awaited_Task_Run_local_functions_and_guarded_services_are_silent()
+    {
+        const string source = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using Microsoft.Extensions.Hosting;
+
+            sealed class Worker : BackgroundService
+            {
+                private readonly ClientWebSocket _socket = new();
+
+                protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+                {
+                    try
+                    {
+                        await ListenAsync(stoppingToken);
+                        await PooledAsync(stoppingToken);
+                    }
+                    catch (WebSocketException)
+                    {
+                        _socket.Abort();
+                    }
+                }
+
+                private async Task PooledAsync(CancellationToken stoppingToken)
+                {
+                    await Task.Run(async () =>
+                    {
+                        var buffer = new byte[256];
+                        while (_socket.State == WebSocketState.Open)
+                        {
+                            await _socket.ReceiveAsync(buffer, stoppingToken);
+                        }
+                    }, stoppingToken);
+
+                    await DrainAsync();
+
+                    async Task DrainAsync()
+                    {
+                        var buffer = new byte[256];
+                        while (_socket.State == WebSocketState.Open)
+                        {
+                            await _socket.ReceiveAsync(buffer, stoppingToken);
+                        }
+                    }
+                }
+
+                private async Task ListenAsync(CancellationToken ct)
+                {
+                    var buffer = new byte[256];
+                    while (_socket.State == WebSocketState.Open)
+                    {
+                        await _socket.ReceiveAsync(buffer, ct);
+                    }
+                }
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source, TargetFramework.Net100, ProjectReferences.AspNetCore);
     }
 
     [Fact]

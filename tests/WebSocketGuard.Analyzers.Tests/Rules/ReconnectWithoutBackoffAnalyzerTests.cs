@@ -514,6 +514,32 @@ public class ReconnectWithoutBackoffAnalyzerTests
     }
 
     [Fact]
+    public async Task Periodic_job_that_closes_each_round_is_silent()
+    {
+        const string source = Usings + """
+            static class Reporter
+            {
+                public static async Task ReportEveryMinuteAsync(Uri uri, Func<byte[]> snapshot, CancellationToken ct)
+                {
+                    while (!ct.IsCancellationRequested)
+                    {
+                        using (var socket = new ClientWebSocket())
+                        {
+                            await socket.ConnectAsync(uri, ct);
+                            await socket.SendAsync(snapshot(), WebSocketMessageType.Binary, true, ct);
+                            await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", ct);
+                        }
+
+                        await Task.Delay(TimeSpan.FromMinutes(1), ct);
+                    }
+                }
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source);
+    }
+
+    [Fact]
     public async Task Endpoint_walks_and_single_attempts_are_silent()
     {
         const string source = Usings + """

@@ -680,6 +680,38 @@ public class SocketIoWithoutCancellationAnalyzerTests
     }
 
     [Fact]
+    public async Task Tokens_from_fields_accessors_or_nullable_contexts_are_not_in_scope()
+    {
+        const string source = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using Microsoft.AspNetCore.Http;
+
+            class Connection
+            {
+                private readonly CancellationTokenSource _cts = new();
+                private readonly ClientWebSocket _socket = new();
+                private readonly IHttpContextAccessor _accessor;
+
+                public Connection(IHttpContextAccessor accessor) => _accessor = accessor;
+
+                public Task SendAsync(byte[] data)
+                    => _socket.SendAsync(data, WebSocketMessageType.Binary, true, CancellationToken.None);
+
+                public Task PingAsync(HttpContext? context)
+                    => _socket.SendAsync(new byte[] { 9 }, WebSocketMessageType.Binary, true, CancellationToken.None);
+
+                public Task PongAsync()
+                    => _socket.SendAsync(new byte[] { 10 }, WebSocketMessageType.Binary, true, default);
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source, references: ProjectReferences.AspNetCore);
+    }
+
+    [Fact]
     public async Task Other_apis_named_like_socket_io_are_silent()
     {
         const string source = """

@@ -400,6 +400,36 @@ public class UnawaitedOrConcurrentSendAnalyzerTests
     }
 
     [Fact]
+    public async Task Sends_in_order_and_tasks_handed_on_are_silent()
+    {
+        const string source = Usings + """
+            class Session
+            {
+                private readonly ClientWebSocket _socket = new();
+                private Task _lastSend = Task.CompletedTask;
+
+                public async Task SendBothAsync(byte[] header, byte[] body, CancellationToken ct)
+                {
+                    await _socket.SendAsync(header, WebSocketMessageType.Binary, false, ct);
+                    await _socket.SendAsync(body, WebSocketMessageType.Binary, true, ct);
+                }
+
+                public void Track(byte[] data)
+                {
+                    _lastSend = _socket.SendAsync(data, WebSocketMessageType.Binary, true, default);
+                }
+
+                public Task WithTimeoutAsync(byte[] data, CancellationToken ct)
+                    => _socket.SendAsync(data, WebSocketMessageType.Binary, true, ct).WaitAsync(TimeSpan.FromSeconds(5), ct);
+
+                public async Task FlushAsync() => await _lastSend;
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source);
+    }
+
+    [Fact]
     public async Task Sequential_loop_and_other_send_apis_are_silent()
     {
         const string source = Usings + """
