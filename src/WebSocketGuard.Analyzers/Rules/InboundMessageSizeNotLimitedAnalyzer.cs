@@ -166,6 +166,17 @@ public sealed class InboundMessageSizeNotLimitedAnalyzer : WebSocketAnalyzer
             {
                 return true;
             }
+
+            // new MemoryStream(byte[]) cannot grow past the array it wraps.
+            if (accumulator is not null
+                && operation is IVariableDeclaratorOperation { Initializer.Value: var initial } declarator
+                && SymbolEqualityComparer.Default.Equals(declarator.Symbol, accumulator)
+                && initial.WalkDownConversions() is IObjectCreationOperation { Arguments.Length: > 0 } creation
+                && WebSocketSymbols.IsOrDerivesFrom(creation.Type, symbols.MemoryStream)
+                && creation.Arguments[0].Value.Type is IArrayTypeSymbol)
+            {
+                return true;
+            }
         }
 
         foreach (var operation in loopNest.DescendantsAndSelf())
