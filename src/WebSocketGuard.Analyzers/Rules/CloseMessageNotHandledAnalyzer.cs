@@ -99,6 +99,13 @@ public sealed class CloseMessageNotHandledAnalyzer : WebSocketAnalyzer
                 case IPropertyReferenceOperation { Property.Name: "CloseStatus" or "CloseStatusDescription" } status
                     when ReceiveLoopHelpers.IsResultType(status.Property.ContainingType, symbols) || symbols.IsWebSocket(status.Property.ContainingType):
                     return true;
+
+                // handle(result.MessageType, ...): the callee sees the type and may check for Close.
+                case IPropertyReferenceOperation { Property.Name: "MessageType" } type
+                    when ReceiveLoopHelpers.IsResultType(type.Property.ContainingType, symbols)
+                         && type.WalkUpConversions(out _) is IArgumentOperation { Parent: var callee }
+                         && !(callee is IInvocationOperation invocation && symbols.IsWebSocket(invocation.TargetMethod.ContainingType)):
+                    return true;
             }
         }
 

@@ -623,4 +623,31 @@ public class CloseMessageNotHandledAnalyzerTests
 
         await Verify.VerifyAnalyzerAsync(source);
     }
+
+    [Fact]
+    public async Task Message_type_handed_to_a_handler_is_silent()
+    {
+        const string source = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class Router
+            {
+                async Task RouteAsync(WebSocket socket, Func<WebSocketMessageType, ArraySegment<byte>, Task<bool>> dispatch, CancellationToken ct)
+                {
+                    var buffer = new byte[4096];
+                    var keepGoing = true;
+                    while (keepGoing)
+                    {
+                        var result = await socket.ReceiveAsync(new ArraySegment<byte>(buffer), ct);
+                        keepGoing = await dispatch(result.MessageType, new ArraySegment<byte>(buffer, 0, result.Count));
+                    }
+                }
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source);
+    }
 }
