@@ -649,4 +649,84 @@ public class EndOfMessageIgnoredAnalyzerTests
 
         await Verify.VerifyAnalyzerAsync(source);
     }
+
+    [Fact]
+    public async Task Only_the_count_reported_to_a_callback_is_silent()
+    {
+        const string source = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class Meter
+            {
+                async Task MeasureAsync(WebSocket socket, Action<int> onBytes, CancellationToken ct)
+                {
+                    var buffer = new byte[8192];
+                    while (socket.State == WebSocketState.Open)
+                    {
+                        var result = await socket.ReceiveAsync(buffer.AsMemory(), ct);
+                        onBytes(result.Count);
+                    }
+                }
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source);
+    }
+
+    [Fact]
+    public async Task Decoding_another_array_than_the_receive_buffer_is_silent()
+    {
+        const string source = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Text;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class Greeter
+            {
+                private static readonly byte[] Banner = Encoding.UTF8.GetBytes("hello");
+
+                async Task<string> GreetAsync(WebSocket socket, CancellationToken ct)
+                {
+                    var buffer = new byte[64];
+                    var result = await socket.ReceiveAsync(buffer, ct);
+                    return result.MessageType + ": " + Encoding.UTF8.GetString(Banner);
+                }
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source);
+    }
+
+    [Fact]
+    public async Task Bytes_copied_into_a_pipe_are_silent()
+    {
+        const string source = """
+            using System;
+            using System.IO.Pipelines;
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class PipeFeeder
+            {
+                async Task FeedAsync(WebSocket socket, PipeWriter writer, CancellationToken ct)
+                {
+                    while (socket.State == WebSocketState.Open)
+                    {
+                        var memory = writer.GetMemory(4096);
+                        var result = await socket.ReceiveAsync(memory, ct);
+                        writer.Advance(result.Count);
+                        await writer.FlushAsync(ct);
+                    }
+                }
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source, TargetFramework.Net100, ProjectReferences.AspNetCore);
+    }
 }
