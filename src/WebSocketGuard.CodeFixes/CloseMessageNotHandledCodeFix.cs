@@ -9,6 +9,7 @@ using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Editing;
+using Microsoft.CodeAnalysis.Simplification;
 using WebSocketGuard.Analyzers;
 using A = WebSocketGuard.Analyzers.CloseMessageNotHandledAnalyzer;
 
@@ -136,7 +137,7 @@ public sealed class CloseMessageNotHandledCodeFix : CodeFixProvider
 
         body = body.Add(SyntaxFactory.BreakStatement());
         var branch = SyntaxFactory.IfStatement(isClose, SyntaxFactory.Block(body));
-        editor.InsertAfter(statement, FixSyntax.Annotate(branch));
+        editor.InsertAfter(statement, FixSyntax.Annotate(branch).WithAdditionalAnnotations(Simplifier.AddImportsAnnotation));
         return editor.GetChangedDocument();
     }
 

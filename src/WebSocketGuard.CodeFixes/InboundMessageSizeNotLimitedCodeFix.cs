@@ -10,6 +10,7 @@ using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Editing;
+using Microsoft.CodeAnalysis.Simplification;
 using WebSocketGuard.Analyzers;
 using A = WebSocketGuard.Analyzers.InboundMessageSizeNotLimitedAnalyzer;
 
@@ -127,7 +128,7 @@ public sealed class InboundMessageSizeNotLimitedCodeFix : CodeFixProvider
         var branch = SyntaxFactory.IfStatement(
             tooBig,
             SyntaxFactory.Block(SyntaxFactory.ExpressionStatement(close), SyntaxFactory.ReturnStatement()));
-        editor.InsertBefore(statement, FixSyntax.Annotate(branch));
+        editor.InsertBefore(statement, FixSyntax.Annotate(branch).WithAdditionalAnnotations(Simplifier.AddImportsAnnotation));
         return editor.GetChangedDocument();
     }
 

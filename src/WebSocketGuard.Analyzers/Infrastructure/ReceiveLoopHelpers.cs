@@ -550,4 +550,18 @@ internal static class ReceiveLoopHelpers
             }
         }
     }
+
+    /// <summary>True when a plain <c>return;</c> leaves the function: async void, Task or ValueTask.</summary>
+    public static bool CanReturn(IMethodSymbol? function, WebSocketSymbols symbols)
+    {
+        if (function is null || !function.IsAsync)
+        {
+            return false;
+        }
+
+        var returnType = function.ReturnType;
+        return returnType.SpecialType == SpecialType.System_Void
+            || SymbolEqualityComparer.Default.Equals(returnType, symbols.Task)
+            || SymbolEqualityComparer.Default.Equals(returnType, symbols.ValueTask);
+    }
 }

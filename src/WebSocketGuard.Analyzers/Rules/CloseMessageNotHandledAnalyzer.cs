@@ -53,7 +53,7 @@ public sealed class CloseMessageNotHandledAnalyzer : WebSocketAnalyzer
         }
 
         var messageLoop = ReceiveLoopHelpers.MessageLoop(call, symbols);
-        if (messageLoop is null || HandlesClose(call, symbols) || call.ResultEscapes(symbols))
+        if (messageLoop is null || HandlesClose(call, symbols) || call.ResultEscapes(symbols) || LeavesLoopOnResult(call, messageLoop, symbols))
         {
             return;
         }
@@ -99,6 +99,76 @@ public sealed class CloseMessageNotHandledAnalyzer : WebSocketAnalyzer
                 case IPropertyReferenceOperation { Property.Name: "CloseStatus" or "CloseStatusDescription" } status
                     when ReceiveLoopHelpers.IsResultType(status.Property.ContainingType, symbols) || symbols.IsWebSocket(status.Property.ContainingType):
                     return true;
+
+                // handle(result.MessageType, ...): the callee sees the type and may check for Close.
+                case IPropertyReferenceOperation { Property.Name: "MessageType" } type
+                    when ReceiveLoopHelpers.IsResultType(type.Property.ContainingType, symbols)
+                         && type.WalkUpConversions(out _) is IArgumentOperation { Parent: var callee }
+                         && !(callee is IInvocationOperation invocation && symbols.IsWebSocket(invocation.TargetMethod.ContainingType)):
+                    return true;
+            }
+        }
+
+        return false;
+    }
+
+    // 'if (result.MessageType != Text) break;', 'if (result.Count == 0) return;', a switch on the type with an exit:
+    // a Close (type Close, no payload) already leads out of the loop.
+    private static bool LeavesLoopOnResult(ReceiveCall call, ILoopOperation loop, WebSocketSymbols symbols)
+    {
+        foreach (var operation in loop.Body.Descendants())
+        {
+            switch (operation)
+            {
+                case IConditionalOperation conditional when ReadsTypeOrCount(conditional.Condition, call, symbols):
+                    if (Exits(conditional.WhenTrue, loop) || (conditional.WhenFalse is not null && Exits(conditional.WhenFalse, loop)))
+                    {
+                        return true;
+                    }
+
+                    break;
+                case ISwitchOperation switchOperation when ReadsTypeOrCount(switchOperation.Value, call, symbols):
+                    foreach (var section in switchOperation.Cases)
+                    {
+                        foreach (var body in section.Body)
+                        {
+                            if (Exits(body, loop))
+                            {
+                                return true;
+                            }
+                        }
+                    }
+
+                    break;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool ReadsTypeOrCount(IOperation condition, ReceiveCall call, WebSocketSymbols symbols)
+    {
+        foreach (var operation in condition.DescendantsAndSelf())
+        {
+            if (operation is IPropertyReferenceOperation { Property.Name: "MessageType" or "Count" } property
+                && ReceiveLoopHelpers.IsResultType(property.Property.ContainingType, symbols)
+                && call.IsResult(property.Instance))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool Exits(IOperation branch, ILoopOperation loop)
+    {
+        foreach (var operation in branch.DescendantsAndSelf())
+        {
+            if (operation is IReturnOperation or IThrowOperation
+                || (operation is IBranchOperation { BranchKind: BranchKind.Break } exit && SymbolEqualityComparer.Default.Equals(exit.Target, loop.ExitLabel)))
+            {
+                return true;
             }
         }
 

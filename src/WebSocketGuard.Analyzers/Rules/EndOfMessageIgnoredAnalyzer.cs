@@ -12,6 +12,9 @@ namespace WebSocketGuard.Analyzers;
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class EndOfMessageIgnoredAnalyzer : WebSocketAnalyzer
 {
+    /// <summary>Diagnostic property: "true" when a plain <c>return;</c> leaves the method (async void, Task or ValueTask).</summary>
+    public const string CanReturnProperty = "CanReturn";
+
     internal static readonly DiagnosticDescriptor Rule = DiagnosticDescriptorHelper.Create(
         RuleIds.EndOfMessageIgnored,
         title: "EndOfMessage ignored",
@@ -56,10 +59,12 @@ public sealed class EndOfMessageIgnoredAnalyzer : WebSocketAnalyzer
             return;
         }
 
+        var canReturn = ReceiveLoopHelpers.CanReturn(ReceiveLoopHelpers.EnclosingFunction(invocation, context.ContainingSymbol), symbols);
         context.ReportDiagnostic(Diagnostic.Create(
             Rule,
             invocation.Syntax.GetLocation(),
             additionalLocations: new[] { consumer.Syntax.GetLocation() },
+            ImmutableDictionary<string, string?>.Empty.Add(CanReturnProperty, canReturn ? "true" : "false"),
             consumer.TargetMethod.MethodKind == MethodKind.DelegateInvoke ? consumer.Instance?.Syntax.ToString() ?? consumer.TargetMethod.Name : consumer.TargetMethod.Name));
     }
 

@@ -61,7 +61,7 @@ public sealed class InboundMessageSizeNotLimitedAnalyzer : WebSocketAnalyzer
         }
 
         var function = ReceiveLoopHelpers.EnclosingFunction(append, context.ContainingSymbol);
-        var properties = ImmutableDictionary<string, string?>.Empty.Add(CanReturnProperty, CanReturn(function, symbols) ? "true" : "false");
+        var properties = ImmutableDictionary<string, string?>.Empty.Add(CanReturnProperty, ReceiveLoopHelpers.CanReturn(function, symbols) ? "true" : "false");
         if (sizeProperty is not null)
         {
             properties = properties.Add(SizePropertyProperty, sizeProperty);
@@ -166,6 +166,17 @@ public sealed class InboundMessageSizeNotLimitedAnalyzer : WebSocketAnalyzer
             {
                 return true;
             }
+
+            // new MemoryStream(byte[]) cannot grow past the array it wraps.
+            if (accumulator is not null
+                && operation is IVariableDeclaratorOperation { Initializer.Value: var initial } declarator
+                && SymbolEqualityComparer.Default.Equals(declarator.Symbol, accumulator)
+                && initial.WalkDownConversions() is IObjectCreationOperation { Arguments.Length: > 0 } creation
+                && WebSocketSymbols.IsOrDerivesFrom(creation.Type, symbols.MemoryStream)
+                && creation.Arguments[0].Value.Type is IArrayTypeSymbol)
+            {
+                return true;
+            }
         }
 
         foreach (var operation in loopNest.DescendantsAndSelf())
@@ -236,18 +247,5 @@ public sealed class InboundMessageSizeNotLimitedAnalyzer : WebSocketAnalyzer
         }
 
         return false;
-    }
-
-    private static bool CanReturn(IMethodSymbol? function, WebSocketSymbols symbols)
-    {
-        if (function is null || !function.IsAsync)
-        {
-            return false;
-        }
-
-        var returnType = function.ReturnType;
-        return returnType.SpecialType == SpecialType.System_Void
-            || SymbolEqualityComparer.Default.Equals(returnType, symbols.Task)
-            || SymbolEqualityComparer.Default.Equals(returnType, symbols.ValueTask);
     }
 }

@@ -78,7 +78,7 @@ public sealed class ReceiveBufferPerIterationAnalyzer : WebSocketAnalyzer
         var consumer = WrapperConsumer(allocation, symbols);
         var buffer = consumer is IVariableInitializerOperation { Parent: IVariableDeclaratorOperation declarator } ? declarator.Symbol : null;
         var receive = FindReceiveInto(loop, allocation, buffer, symbols);
-        if (receive is null)
+        if (receive is null || !RepeatsPerMessage(loop, receive, symbols))
         {
             return;
         }
@@ -144,6 +144,21 @@ public sealed class ReceiveBufferPerIterationAnalyzer : WebSocketAnalyzer
         }
 
         return null;
+    }
+
+    // Between the allocation's loop and the receive there may be fragment loops (one message), but not another
+    // message loop: a buffer made once per connection, around the loop that receives, is fine.
+    private static bool RepeatsPerMessage(ILoopOperation allocationLoop, ReceiveCall receive, WebSocketSymbols symbols)
+    {
+        for (var loop = receive.Loop; loop is not null && loop != allocationLoop; loop = ReceiveLoopHelpers.EnclosingLoop(loop))
+        {
+            if (!ReceiveLoopHelpers.IsFragmentLoop(loop, symbols))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     // The size must be the same on every iteration: constants, fields, and variables from outside the loop it does not change.

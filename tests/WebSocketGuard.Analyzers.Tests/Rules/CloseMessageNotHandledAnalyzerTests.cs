@@ -589,4 +589,65 @@ public class CloseMessageNotHandledAnalyzerTests
 
         await Verify.VerifyAnalyzerAsync(source);
     }
+
+    [Fact]
+    public async Task Loop_left_on_any_other_message_type_is_silent()
+    {
+        const string source = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Text;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class TextOnlyClient
+            {
+                async Task ListenAsync(WebSocket socket, Action<string> onText, CancellationToken ct)
+                {
+                    var buffer = new byte[4096];
+                    while (true)
+                    {
+                        var result = await socket.ReceiveAsync(buffer.AsMemory(), ct);
+                        if (result.MessageType != WebSocketMessageType.Text)
+                        {
+                            break;
+                        }
+
+                        onText(Encoding.UTF8.GetString(buffer, 0, result.Count));
+                    }
+
+                    await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, ct);
+                }
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source);
+    }
+
+    [Fact]
+    public async Task Message_type_handed_to_a_handler_is_silent()
+    {
+        const string source = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class Router
+            {
+                async Task RouteAsync(WebSocket socket, Func<WebSocketMessageType, ArraySegment<byte>, Task<bool>> dispatch, CancellationToken ct)
+                {
+                    var buffer = new byte[4096];
+                    var keepGoing = true;
+                    while (keepGoing)
+                    {
+                        var result = await socket.ReceiveAsync(new ArraySegment<byte>(buffer), ct);
+                        keepGoing = await dispatch(result.MessageType, new ArraySegment<byte>(buffer, 0, result.Count));
+                    }
+                }
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source);
+    }
 }

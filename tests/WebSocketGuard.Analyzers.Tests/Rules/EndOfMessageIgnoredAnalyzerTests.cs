@@ -2,7 +2,7 @@ using Microsoft.CodeAnalysis.Testing;
 using Xunit;
 using Verify = WebSocketGuard.Analyzers.Tests.Verifier<
     WebSocketGuard.Analyzers.EndOfMessageIgnoredAnalyzer,
-    Microsoft.CodeAnalysis.Testing.EmptyCodeFixProvider>;
+    WebSocketGuard.CodeFixes.EndOfMessageIgnoredCodeFix>;
 
 namespace WebSocketGuard.Analyzers.Tests.Rules;
 
@@ -42,6 +42,228 @@ public class EndOfMessageIgnoredAnalyzerTests
 
         await Verify.VerifyAnalyzerAsync(source, framework, ProjectReferences.None,
             Verify.Diagnostic().WithLocation(0).WithLocation(1).WithArguments("GetString"));
+    }
+
+    [Theory]
+    [InlineData(TargetFramework.Net80)]
+    [InlineData(TargetFramework.Net100)]
+    public async Task Fix_receives_into_the_rest_of_the_buffer_until_end_of_message(TargetFramework framework)
+    {
+        const string source = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Text;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class ChatClient
+            {
+                async Task ListenAsync(ClientWebSocket socket, Action<string> onMessage, CancellationToken ct)
+                {
+                    var buffer = new byte[4096];
+                    while (true)
+                    {
+                        var result = await {|#0:socket.ReceiveAsync(new ArraySegment<byte>(buffer), ct)|};
+                        if (result.MessageType == WebSocketMessageType.Close)
+                        {
+                            await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, ct);
+                            return;
+                        }
+
+                        onMessage({|#1:Encoding.UTF8.GetString(buffer, 0, result.Count)|});
+                    }
+                }
+            }
+            """;
+        const string fixedSource = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Text;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class ChatClient
+            {
+                async Task ListenAsync(ClientWebSocket socket, Action<string> onMessage, CancellationToken ct)
+                {
+                    var buffer = new byte[4096];
+                    while (true)
+                    {
+                        var result = await socket.ReceiveAsync(new ArraySegment<byte>(buffer), ct);
+                        var messageLength = result.Count;
+                        while (!result.EndOfMessage)
+                        {
+                            if (messageLength == buffer.Length)
+                            {
+                                await socket.CloseOutputAsync(WebSocketCloseStatus.MessageTooBig, "Message too big", ct);
+                                return;
+                            }
+
+                            result = await socket.ReceiveAsync(new ArraySegment<byte>(buffer, messageLength, buffer.Length - messageLength), ct);
+                            messageLength += result.Count;
+                        }
+
+                        if (result.MessageType == WebSocketMessageType.Close)
+                        {
+                            await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, ct);
+                            return;
+                        }
+
+                        onMessage(Encoding.UTF8.GetString(buffer, 0, messageLength));
+                    }
+                }
+            }
+            """;
+
+        await Verify.VerifyCodeFixAsync(source, fixedSource, framework, ProjectReferences.None,
+            Verify.Diagnostic().WithLocation(0).WithLocation(1).WithArguments("GetString"));
+    }
+
+    [Fact]
+    public async Task Fix_in_a_method_returning_the_message_throws_when_full()
+    {
+        const string source = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Text.Json;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            record Reply(int Id, string Status);
+
+            class Rpc
+            {
+                private readonly byte[] _buffer = new byte[16 * 1024];
+
+                async Task<Reply?> ReadReplyAsync(WebSocket socket, CancellationToken ct)
+                {
+                    var reply = await {|#0:socket.ReceiveAsync(_buffer.AsMemory(), ct)|};
+                    return {|#1:JsonSerializer.Deserialize<Reply>(_buffer.AsSpan(0, reply.Count))|};
+                }
+            }
+            """;
+        const string fixedSource = """
+            using System;
+            using System.IO;
+            using System.Net.WebSockets;
+            using System.Text.Json;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            record Reply(int Id, string Status);
+
+            class Rpc
+            {
+                private readonly byte[] _buffer = new byte[16 * 1024];
+
+                async Task<Reply?> ReadReplyAsync(WebSocket socket, CancellationToken ct)
+                {
+                    var reply = await socket.ReceiveAsync(_buffer.AsMemory(), ct);
+                    var messageLength = reply.Count;
+                    while (!reply.EndOfMessage)
+                    {
+                        if (messageLength == _buffer.Length)
+                        {
+                            await socket.CloseOutputAsync(WebSocketCloseStatus.MessageTooBig, "Message too big", ct);
+                            throw new InvalidDataException("Message too big");
+                        }
+
+                        reply = await socket.ReceiveAsync(_buffer.AsMemory(messageLength), ct);
+                        messageLength += reply.Count;
+                    }
+
+                    return JsonSerializer.Deserialize<Reply>(_buffer.AsSpan(0, messageLength));
+                }
+            }
+            """;
+
+        await Verify.VerifyCodeFixAsync(source, fixedSource, expected: Verify.Diagnostic().WithLocation(0).WithLocation(1).WithArguments("Deserialize"));
+    }
+
+    [Fact]
+    public async Task Fix_all_applies_to_every_receive()
+    {
+        const string source = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Text;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class Clients
+            {
+                async Task FirstAsync(WebSocket socket, Action<string> onText, CancellationToken ct)
+                {
+                    var buffer = new byte[1024];
+                    var result = await {|#0:socket.ReceiveAsync(buffer, ct)|};
+                    onText({|#1:Encoding.UTF8.GetString(buffer, 0, result.Count)|});
+                }
+
+                async Task SecondAsync(WebSocket socket, Action<string> onText, CancellationToken ct)
+                {
+                    var buffer = new byte[2048];
+                    var result = await {|#2:socket.ReceiveAsync(new ArraySegment<byte>(buffer), ct)|};
+                    onText({|#3:Encoding.UTF8.GetString(buffer, 0, result.Count)|});
+                }
+            }
+            """;
+        const string fixedSource = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Text;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class Clients
+            {
+                async Task FirstAsync(WebSocket socket, Action<string> onText, CancellationToken ct)
+                {
+                    var buffer = new byte[1024];
+                    var result = await socket.ReceiveAsync(buffer, ct);
+                    var messageLength = result.Count;
+                    while (!result.EndOfMessage)
+                    {
+                        if (messageLength == buffer.Length)
+                        {
+                            await socket.CloseOutputAsync(WebSocketCloseStatus.MessageTooBig, "Message too big", ct);
+                            return;
+                        }
+
+                        result = await socket.ReceiveAsync(new ArraySegment<byte>(buffer, messageLength, buffer.Length - messageLength), ct);
+                        messageLength += result.Count;
+                    }
+
+                    onText(Encoding.UTF8.GetString(buffer, 0, messageLength));
+                }
+
+                async Task SecondAsync(WebSocket socket, Action<string> onText, CancellationToken ct)
+                {
+                    var buffer = new byte[2048];
+                    var result = await socket.ReceiveAsync(new ArraySegment<byte>(buffer), ct);
+                    var messageLength = result.Count;
+                    while (!result.EndOfMessage)
+                    {
+                        if (messageLength == buffer.Length)
+                        {
+                            await socket.CloseOutputAsync(WebSocketCloseStatus.MessageTooBig, "Message too big", ct);
+                            return;
+                        }
+
+                        result = await socket.ReceiveAsync(new ArraySegment<byte>(buffer, messageLength, buffer.Length - messageLength), ct);
+                        messageLength += result.Count;
+                    }
+
+                    onText(Encoding.UTF8.GetString(buffer, 0, messageLength));
+                }
+            }
+            """;
+
+        var test = Verify.Create();
+        test.TestCode = source;
+        test.FixedCode = fixedSource;
+        test.ExpectedDiagnostics.Add(Verify.Diagnostic().WithLocation(0).WithLocation(1).WithArguments("GetString"));
+        test.ExpectedDiagnostics.Add(Verify.Diagnostic().WithLocation(2).WithLocation(3).WithArguments("GetString"));
+        await test.RunAsync();
     }
 
     [Fact]
@@ -426,5 +648,85 @@ public class EndOfMessageIgnoredAnalyzerTests
             """;
 
         await Verify.VerifyAnalyzerAsync(source);
+    }
+
+    [Fact]
+    public async Task Only_the_count_reported_to_a_callback_is_silent()
+    {
+        const string source = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class Meter
+            {
+                async Task MeasureAsync(WebSocket socket, Action<int> onBytes, CancellationToken ct)
+                {
+                    var buffer = new byte[8192];
+                    while (socket.State == WebSocketState.Open)
+                    {
+                        var result = await socket.ReceiveAsync(buffer.AsMemory(), ct);
+                        onBytes(result.Count);
+                    }
+                }
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source);
+    }
+
+    [Fact]
+    public async Task Decoding_another_array_than_the_receive_buffer_is_silent()
+    {
+        const string source = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Text;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class Greeter
+            {
+                private static readonly byte[] Banner = Encoding.UTF8.GetBytes("hello");
+
+                async Task<string> GreetAsync(WebSocket socket, CancellationToken ct)
+                {
+                    var buffer = new byte[64];
+                    var result = await socket.ReceiveAsync(buffer, ct);
+                    return result.MessageType + ": " + Encoding.UTF8.GetString(Banner);
+                }
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source);
+    }
+
+    [Fact]
+    public async Task Bytes_copied_into_a_pipe_are_silent()
+    {
+        const string source = """
+            using System;
+            using System.IO.Pipelines;
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class PipeFeeder
+            {
+                async Task FeedAsync(WebSocket socket, PipeWriter writer, CancellationToken ct)
+                {
+                    while (socket.State == WebSocketState.Open)
+                    {
+                        var memory = writer.GetMemory(4096);
+                        var result = await socket.ReceiveAsync(memory, ct);
+                        writer.Advance(result.Count);
+                        await writer.FlushAsync(ct);
+                    }
+                }
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source, TargetFramework.Net100, ProjectReferences.AspNetCore);
     }
 }

@@ -638,4 +638,37 @@ public class InboundMessageSizeNotLimitedAnalyzerTests
 
         await Verify.VerifyAnalyzerAsync(source);
     }
+
+    [Fact]
+    public async Task Memory_stream_over_a_fixed_array_is_silent()
+    {
+        const string source = """
+            using System;
+            using System.IO;
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class Client
+            {
+                async Task ReadAsync(WebSocket socket, Action<ReadOnlyMemory<byte>> onMessage, CancellationToken ct)
+                {
+                    var buffer = new byte[1024];
+                    using var message = new MemoryStream(new byte[64 * 1024]);
+                    while (true)
+                    {
+                        var result = await socket.ReceiveAsync(buffer.AsMemory(), ct);
+                        message.Write(buffer, 0, result.Count);
+                        if (result.EndOfMessage)
+                        {
+                            onMessage(message.GetBuffer().AsMemory(0, (int)message.Position));
+                            message.Position = 0;
+                        }
+                    }
+                }
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source);
+    }
 }

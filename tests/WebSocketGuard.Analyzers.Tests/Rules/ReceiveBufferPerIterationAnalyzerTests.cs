@@ -598,4 +598,43 @@ public class ReceiveBufferPerIterationAnalyzerTests
 
         await Verify.VerifyAnalyzerAsync(source);
     }
+
+    [Fact]
+    public async Task Buffer_per_connection_in_a_reconnect_loop_is_silent()
+    {
+        const string source = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class Reconnecting
+            {
+                async Task RunAsync(Uri uri, CancellationToken ct)
+                {
+                    while (!ct.IsCancellationRequested)
+                    {
+                        using var socket = new ClientWebSocket();
+                        socket.Options.KeepAliveTimeout = TimeSpan.FromSeconds(20);
+                        await socket.ConnectAsync(uri, ct);
+                        var buffer = new byte[4096];
+                        while (socket.State == WebSocketState.Open)
+                        {
+                            var result = await socket.ReceiveAsync(buffer, ct);
+                            if (result.MessageType == WebSocketMessageType.Close)
+                            {
+                                break;
+                            }
+
+                            Console.WriteLine(BitConverter.ToString(buffer, 0, result.Count));
+                        }
+
+                        await Task.Delay(TimeSpan.FromSeconds(1), ct);
+                    }
+                }
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source);
+    }
 }
