@@ -1,6 +1,8 @@
 using BenchmarkDotNet.Running;
 
 // Examples: dotnet run -c Release -- --filter '*Sender*' --job short
+//           dotnet run -c Release -- --filter '*AnalyzerOverhead*' --job short
+//           dotnet run -c Release -- --filter '*AnalyzerOverhead*' --job short
 //           dotnet run -c Release -- idle-memory
 //           dotnet run -c Release -- sender-ab
 if (args.Length > 0 && args[0] == "idle-memory")

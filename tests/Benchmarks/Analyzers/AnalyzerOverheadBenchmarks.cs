@@ -30,7 +30,7 @@ public class AnalyzerOverheadBenchmarks
             .Where(t => !t.IsAbstract && typeof(DiagnosticAnalyzer).IsAssignableFrom(t))
             .Select(t => (DiagnosticAnalyzer)Activator.CreateInstance(t)!)
             .ToImmutableArray();
-        _empty = ImmutableArray.Create<DiagnosticAnalyzer>(new EmptyAnalyzer());
+        _empty = ImmutableArray.Create<DiagnosticAnalyzer>(new NoOpAnalyzer());
 
         var references = FrameworkReferences();
         _noWebSockets = CSharpCompilation.Create("Generated", GeneratedCodeBase(files: 300), references, new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
@@ -125,7 +125,7 @@ public class AnalyzerOverheadBenchmarks
     }
 
     [DiagnosticAnalyzer(LanguageNames.CSharp)]
-    private sealed class EmptyAnalyzer : DiagnosticAnalyzer
+    private sealed class NoOpAnalyzer : DiagnosticAnalyzer
     {
         private static readonly DiagnosticDescriptor Rule = new("EMPTY0001", "Empty", "Empty", "Performance", DiagnosticSeverity.Hidden, isEnabledByDefault: true);
 
