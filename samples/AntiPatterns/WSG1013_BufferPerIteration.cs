@@ -2,7 +2,7 @@ using System.Net.WebSockets;
 using System.Text;
 
 // WSG1013: a fresh receive buffer for every message.
-public static class NotificationListener
+public static class InboxListener
 {
     public static async Task ListenAsync(WebSocket socket, Action<string> onNotification, CancellationToken cancellationToken)
     {

@@ -83,6 +83,9 @@ public class ReconnectingWebSocketTests(ITestOutputHelper output)
         await using var relay = new TcpRelay(server.EndPoint);
         var options = Fast();
         options.UseIdleWatchdog = idleWatchdog;
+
+        // A timeout with a wide margin over the pong / heartbeat period, so a loaded machine never times out a healthy peer.
+        options.KeepAliveTimeout = TimeSpan.FromMilliseconds(1500);
         var recorder = new Recorder();
         var got = new ConcurrentQueue<string>();
         options.OnMessage = (m, _) =>
@@ -106,7 +109,7 @@ public class ReconnectingWebSocketTests(ITestOutputHelper output)
         Assert.True(recorder.Disconnects.TryPeek(out var reason));
         Assert.Equal(ReceiveLoopOutcome.KeepAliveTimeout, reason.Outcome);
         await Eventually.True(() => Volatile.Read(ref recorder.Connected) == 2, "reconnected");
-        output.WriteLine($"watchdog={idleWatchdog}: dead peer detected after {detectedAfter.TotalMilliseconds:F0} ms (interval 200 ms + timeout 300 ms), reconnected after {watch.Elapsed.TotalMilliseconds:F0} ms");
+        output.WriteLine($"watchdog={idleWatchdog}: dead peer detected after {detectedAfter.TotalMilliseconds:F0} ms (interval 200 ms + timeout 1500 ms), reconnected after {watch.Elapsed.TotalMilliseconds:F0} ms");
         Assert.True(await client.SendTextAsync("after"));
         await Eventually.True(() => got.Contains("after"), "traffic after reconnect");
     }
