@@ -37,5 +37,6 @@ internal sealed partial class WebSocketSymbols
     public INamedTypeSymbol? Queue => Type("System.Collections.Generic.Queue`1");
     public INamedTypeSymbol? TaskCompletionSource => Type("System.Threading.Tasks.TaskCompletionSource");
     public INamedTypeSymbol? TaskCompletionSourceOfT => Type("System.Threading.Tasks.TaskCompletionSource`1");
+    public INamedTypeSymbol? CancellationTokenSource => Type("System.Threading.CancellationTokenSource");
     public INamedTypeSymbol? Enumerable => Type("System.Collections.Generic.IEnumerable`1");
 }
