@@ -129,7 +129,7 @@ public sealed class SequentialBroadcastCodeFix : CodeFixProvider
         }
 
         var newRoot = root.ReplaceNode(loop, replacement);
-        newRoot = AddLinqImport(newRoot, model.Compilation);
+        newRoot = ServerFixImports.AddUsingIfMissing(newRoot, model.Compilation, "System.Linq"); // Select: an extension method, no type to annotate
         var newDocument = document.WithSyntaxRoot(newRoot);
         return await ImportAdder.AddImportsAsync(newDocument, Simplifier.AddImportsAnnotation, cancellationToken: cancellationToken).ConfigureAwait(false);
     }
@@ -146,43 +146,5 @@ public sealed class SequentialBroadcastCodeFix : CodeFixProvider
         }
 
         return null;
-    }
-
-    // Select is an extension method: no type to annotate, so the using is added by hand, in order, unless already in scope.
-    private static SyntaxNode AddLinqImport(SyntaxNode root, Compilation compilation)
-    {
-        const string Linq = "System.Linq";
-        if (root is not CompilationUnitSyntax unit
-            || unit.Usings.Any(u => u.Alias is null && u.Name?.ToString() == Linq)
-            || compilation.SyntaxTrees.Any(t => t.GetRoot() is CompilationUnitSyntax other
-                                               && other.Usings.Any(u => u.GlobalKeyword != default && u.Alias is null && u.Name?.ToString() == Linq)))
-        {
-            return root;
-        }
-
-        var directive = SyntaxFactory.UsingDirective(SyntaxFactory.ParseName(Linq)).WithTrailingTrivia(SyntaxFactory.ElasticLineFeed);
-        var index = 0;
-        while (index < unit.Usings.Count && Compare(unit.Usings[index].Name?.ToString(), Linq) < 0)
-        {
-            index++;
-        }
-
-        return unit.WithUsings(unit.Usings.Insert(index, directive.WithAdditionalAnnotations(Formatter.Annotation)));
-    }
-
-    private static int Compare(string? a, string b)
-    {
-        static bool IsSystem(string name) => name == "System" || name.StartsWith("System.", StringComparison.Ordinal);
-        if (a is null)
-        {
-            return -1;
-        }
-
-        if (IsSystem(a) != IsSystem(b))
-        {
-            return IsSystem(a) ? -1 : 1;
-        }
-
-        return string.CompareOrdinal(a, b);
     }
 }

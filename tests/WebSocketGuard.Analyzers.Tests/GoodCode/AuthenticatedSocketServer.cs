@@ -22,7 +22,13 @@ public static class AuthenticatedSocketServer
 
     public static void Configure(WebApplication app)
     {
-        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30), KeepAliveTimeout = TimeSpan.FromSeconds(20) });
+        // Browsers send cookies on cross-site upgrades: only our own front ends may open sockets.
+        app.UseWebSockets(new WebSocketOptions
+        {
+            KeepAliveInterval = TimeSpan.FromSeconds(30),
+            KeepAliveTimeout = TimeSpan.FromSeconds(20),
+            AllowedOrigins = { "https://app.example.com" },
+        });
         app.UseAuthentication();
         app.UseAuthorization();
 
