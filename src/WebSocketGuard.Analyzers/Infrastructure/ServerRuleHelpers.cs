@@ -210,6 +210,18 @@ internal static class ServerRuleHelpers
         return false;
     }
 
+    /// <summary>The await that consumes the call's task, directly or through <c>.ConfigureAwait(...)</c>; null when not awaited.</summary>
+    public static IAwaitOperation? AwaitOf(this IOperation invocation)
+    {
+        var parent = invocation.WalkUpConversions(out var value);
+        if (parent is IInvocationOperation { TargetMethod.Name: "ConfigureAwait" } configure && configure.Instance == value)
+        {
+            parent = configure.WalkUpConversions(out _);
+        }
+
+        return parent as IAwaitOperation;
+    }
+
     /// <summary>The syntax kind helper for "is this inside that" on the same tree.</summary>
     public static bool Contains(this SyntaxNode container, IOperation operation)
         => container.SyntaxTree == operation.Syntax.SyntaxTree && container.Span.Contains(operation.Syntax.Span);

@@ -49,14 +49,22 @@ public sealed class SequentialBroadcastAnalyzer : WebSocketAnalyzer
         var sends = 0;
         foreach (var descendant in loop.Body.Descendants())
         {
-            if (descendant is IInvocationOperation { TargetMethod.Name: "SendAsync" } invocation
-                && symbols.IsWebSocket(invocation.TargetMethod.ContainingType)
+            if (descendant is IInvocationOperation invocation
                 && invocation.EnclosingFunction() == function
-                && invocation.WalkUpConversions(out _) is IAwaitOperation
-                && ComesFromLoopVariable(invocation.Instance, loop))
+                && invocation.AwaitOf() is not null)
             {
-                send ??= invocation;
-                sends++;
+                if (invocation.TargetMethod.Name == "SendAsync"
+                    && symbols.IsWebSocket(invocation.TargetMethod.ContainingType)
+                    && ComesFromLoopVariable(invocation.Instance, loop))
+                {
+                    send ??= invocation;
+                    sends++;
+                }
+                else if (IsSendHelperCall(invocation, loop, symbols))
+                {
+                    send ??= invocation;
+                    sends += 2; // a helper's body is not rewritten: report only
+                }
             }
 
             if (HasTimeout(descendant, symbols))
@@ -92,6 +100,44 @@ public sealed class SequentialBroadcastAnalyzer : WebSocketAnalyzer
         }
 
         return current is ILocalReferenceOperation local && loop.Locals.Contains(local.Local, SymbolEqualityComparer.Default);
+    }
+
+    // await SendMessageAsync(pair.Value, message): a helper in this project that takes the client's socket and
+    // calls SendAsync itself (its body is read as syntax; one that only enqueues does not count).
+    private static bool IsSendHelperCall(IInvocationOperation invocation, IForEachLoopOperation loop, WebSocketSymbols symbols)
+    {
+        var method = invocation.TargetMethod;
+        if (method.Name.IndexOf("Send", System.StringComparison.OrdinalIgnoreCase) < 0 || method.DeclaringSyntaxReferences.Length != 1)
+        {
+            return false;
+        }
+
+        var passesSocket = false;
+        foreach (var argument in invocation.Arguments)
+        {
+            passesSocket |= argument.Parameter is { } parameter && symbols.IsWebSocket(parameter.Type) && ComesFromLoopVariable(argument.Value, loop);
+        }
+
+        if (!passesSocket)
+        {
+            return false;
+        }
+
+        var sendsDirectly = false;
+        foreach (var node in method.DeclaringSyntaxReferences[0].GetSyntax().DescendantNodes())
+        {
+            if (node is Microsoft.CodeAnalysis.CSharp.Syntax.MemberAccessExpressionSyntax { Name.Identifier.ValueText: var name })
+            {
+                if (name is "TryWrite" or "WriteAsync" or "Enqueue" or "Post" or "Add" or "TryAdd" or "WaitAsync" or "CancelAfter" or "WhenAll" or "WhenAny")
+                {
+                    return false; // queues, or bounds the send itself
+                }
+
+                sendsDirectly |= name == "SendAsync";
+            }
+        }
+
+        return sendsDirectly;
     }
 
     // A per-send deadline in the loop: CancelAfter, a timed CancellationTokenSource, WaitAsync(timeout), Task.WhenAny.

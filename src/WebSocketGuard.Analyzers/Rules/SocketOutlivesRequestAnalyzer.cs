@@ -95,8 +95,7 @@ public sealed class SocketOutlivesRequestAnalyzer : WebSocketAnalyzer
     // var socket = await context.WebSockets.AcceptWebSocketAsync(); (also "using var", or an assignment to a local)
     private static ILocalSymbol? AcceptedInto(IInvocationOperation accept)
     {
-        var awaited = accept.WalkUpConversions(out _);
-        if (awaited is not IAwaitOperation await)
+        if (accept.AwaitOf() is not { } await)
         {
             return null;
         }
@@ -139,7 +138,7 @@ public sealed class SocketOutlivesRequestAnalyzer : WebSocketAnalyzer
 
             if (StartsBackgroundWork(invocation.TargetMethod, symbols))
             {
-                if (invocation.WalkUpConversions(out _) is IAwaitOperation)
+                if (invocation.AwaitOf() is not null)
                 {
                     return null;
                 }

@@ -214,6 +214,75 @@ public class SequentialBroadcastAnalyzerTests
         await test.RunAsync();
     }
 
+    [Fact]
+    public async Task Loop_through_a_send_helper_is_reported_without_a_fix()
+    {
+        const string source = """
+            using System;
+            using System.Collections.Concurrent;
+            using System.Net.WebSockets;
+            using System.Text;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            public sealed class ConnectionHandler
+            {
+                private readonly ConcurrentDictionary<string, WebSocket> _sockets = new();
+
+                public async Task SendMessageAsync(WebSocket socket, string message)
+                {
+                    var bytes = Encoding.UTF8.GetBytes(message);
+                    await socket.SendAsync(new ArraySegment<byte>(bytes), WebSocketMessageType.Text, true, CancellationToken.None);
+                }
+
+                public async Task SendMessageToAllAsync(string message)
+                {
+                    foreach (var pair in _sockets)
+                    {
+                        if (pair.Value.State == WebSocketState.Open)
+                        {
+                            await {|#0:SendMessageAsync(pair.Value, message)|}.ConfigureAwait(false);
+                        }
+                    }
+                }
+            }
+            """;
+
+        var test = Verify.Create(TargetFramework.Net100);
+        test.TestCode = source;
+        test.FixedCode = source;
+        test.ExpectedDiagnostics.Add(Sequential(0, "pair"));
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task Loop_through_a_helper_that_only_enqueues_is_silent()
+    {
+        const string source = """
+            using System.Collections.Generic;
+            using System.Net.WebSockets;
+            using System.Threading.Channels;
+            using System.Threading.Tasks;
+
+            public sealed class Fanout
+            {
+                private readonly Dictionary<WebSocket, Channel<byte[]>> _outboxes = new();
+
+                public async Task SendToAsync(WebSocket socket, byte[] message) => await _outboxes[socket].Writer.WriteAsync(message);
+
+                public async Task BroadcastAsync(byte[] message)
+                {
+                    foreach (var socket in _outboxes.Keys)
+                    {
+                        await SendToAsync(socket, message);
+                    }
+                }
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source, TargetFramework.Net100);
+    }
+
     [Theory]
     [InlineData("""
         // Several chunks to one socket: not a broadcast.

@@ -212,6 +212,7 @@ public class SocketOutlivesRequestAnalyzerTests
             {
                 using var socket = await context.WebSockets.AcceptWebSocketAsync();
                 await Task.Run(() => PumpAsync(socket));
+                await Task.Run(() => PumpAsync(socket)).ConfigureAwait(false);
                 await PumpAsync(socket);
             }
 
