@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Immutable;
+using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
@@ -90,7 +91,7 @@ public sealed class UnauthenticatedAcceptAnalyzer : WebSocketAnalyzer
 
             if (IsPipelineRegistration(registration, symbols))
             {
-                if (!HasCheckBefore(accept, lambda.Syntax, symbols))
+                if (!HasCheckBefore(accept, lambda.Syntax, symbols, includeEarlierMiddleware: true))
                 {
                     Report(context, accept, "the middleware does not check the user before accepting", GuardFix(accept, lambda, lambda.Symbol, symbols), null);
                 }
@@ -196,7 +197,7 @@ public sealed class UnauthenticatedAcceptAnalyzer : WebSocketAnalyzer
 
     private static void AnalyzeEndpoint(OperationAnalysisContext context, IInvocationOperation accept, IAnonymousFunctionOperation lambda, IInvocationOperation map, WebSocketSymbols symbols)
     {
-        if (HasAuthorizationAttribute(lambda.Symbol, symbols) || HasCheckBefore(accept, lambda.Syntax, symbols))
+        if (HasAuthorizationAttribute(lambda.Symbol, symbols) || HasCheckBefore(accept, lambda.Syntax, symbols, includeEarlierMiddleware: true))
         {
             return;
         }
@@ -379,18 +380,40 @@ public sealed class UnauthenticatedAcceptAnalyzer : WebSocketAnalyzer
     /// True when the handler looks at who is calling before the accept: the user's identity or roles, an
     /// authenticate/authorize call, a 401/403, or anything named after a token or credential (a custom check).
     /// </summary>
-    private static bool HasCheckBefore(IInvocationOperation accept, SyntaxNode handler, WebSocketSymbols symbols)
+    private static bool HasCheckBefore(IInvocationOperation accept, SyntaxNode handler, WebSocketSymbols symbols, bool includeEarlierMiddleware = false)
     {
         var root = accept.GetRoot();
         foreach (var operation in root.Descendants())
         {
-            if (operation.Syntax.SpanStart >= accept.Syntax.SpanStart || !handler.Span.Contains(operation.Syntax.Span)
-                || operation.Syntax.SyntaxTree != handler.SyntaxTree)
+            if (operation.Syntax.SpanStart >= accept.Syntax.SpanStart || operation.Syntax.SyntaxTree != handler.SyntaxTree)
             {
                 continue;
             }
 
-            if (IsCheck(operation, symbols))
+            if (handler.Span.Contains(operation.Syntax.Span) && IsCheck(operation, symbols))
+            {
+                return true;
+            }
+
+            // app.Use(... 401 ...) or app.UseMiddleware<TokenAuthMiddleware>() earlier in the same pipeline guards what follows.
+            if (includeEarlierMiddleware
+                && operation is IInvocationOperation registration
+                && registration.Syntax.Span.End <= handler.SpanStart
+                && IsPipelineRegistration(registration, symbols)
+                && (IsCheck(registration, symbols) || ContainsCheck(registration, symbols)))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool ContainsCheck(IOperation registration, WebSocketSymbols symbols)
+    {
+        foreach (var inner in registration.Descendants())
+        {
+            if (IsCheck(inner, symbols))
             {
                 return true;
             }
@@ -414,10 +437,16 @@ public sealed class UnauthenticatedAcceptAnalyzer : WebSocketAnalyzer
                     || LooksLikeCredential(member.Name);
             case IInvocationOperation invocation:
                 var method = invocation.TargetMethod;
+                if (method.Name is "UseAuthentication" or "UseAuthorization" or "AddAuthentication" or "AddAuthorization")
+                {
+                    return false; // they read credentials and policies but require a user only where endpoints ask for one
+                }
+
                 return method.Name is "IsInRole" or "HasClaim" or "AuthenticateAsync" or "AuthorizeAsync" or "ChallengeAsync" or "ForbidAsync"
                         or "Unauthorized" or "Forbid" or "Challenge"
                     || LooksLikeCredential(method.Name)
-                    || LooksLikeCredential(method.ContainingType?.Name ?? string.Empty);
+                    || LooksLikeCredential(method.ContainingType?.Name ?? string.Empty)
+                    || method.TypeArguments.Any(t => LooksLikeCredential(t.Name)); // UseMiddleware<ApiKeyMiddleware>()
             default:
                 return false;
         }

@@ -146,6 +146,8 @@ public class UnauthenticatedAcceptAnalyzerTests
             {
                 public static void Configure(WebApplication app)
                 {
+                    app.UseAuthentication();
+                    app.UseAuthorization();
                     app.UseWebSockets();
                     app.Use(async (context, next) =>
                     {
@@ -168,6 +170,8 @@ public class UnauthenticatedAcceptAnalyzerTests
             {
                 public static void Configure(WebApplication app)
                 {
+                    app.UseAuthentication();
+                    app.UseAuthorization();
                     app.UseWebSockets();
                     app.Use(async (context, next) =>
                     {
@@ -465,6 +469,29 @@ public class UnauthenticatedAcceptAnalyzerTests
                     using var socket = await context.WebSockets.AcceptWebSocketAsync();
                 });
             }
+        }
+        """)]
+    [InlineData("""
+        // An earlier middleware in the same pipeline rejects anonymous callers.
+        using Microsoft.AspNetCore.Builder;
+        using Microsoft.AspNetCore.Http;
+        static class Pipeline
+        {
+            public static void Configure(WebApplication app)
+            {
+                app.UseMiddleware<ApiKeyMiddleware>();
+                app.Use(async (context, next) =>
+                {
+                    if (context.User.Identity?.IsAuthenticated != true) { context.Response.StatusCode = 401; return; }
+                    await next(context);
+                });
+                app.Map("/ws", async (HttpContext context) => { using var s = await context.WebSockets.AcceptWebSocketAsync(); });
+                app.Run(async context => { using var s = await context.WebSockets.AcceptWebSocketAsync(); });
+            }
+        }
+        sealed class ApiKeyMiddleware(RequestDelegate next)
+        {
+            public System.Threading.Tasks.Task InvokeAsync(HttpContext context) => next(context);
         }
         """)]
     [InlineData("""
