@@ -1,0 +1,85 @@
+using System;
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace WebSocketGuard.Analyzers;
+
+/// <summary>
+/// WSG2002: the application accepts WebSockets and nothing restricts the Origin: no <c>AllowedOrigins</c> entry
+/// (other than "*"), no options bound from configuration, no read of the Origin header. Reported at
+/// <c>UseWebSockets</c> (where the allow-list goes), or at each accept when there is none (HttpListener).
+/// Warning with cookie-based authentication, where cross-site WebSocket hijacking rides the user's session; Info otherwise.
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class OriginNotValidatedAnalyzer : WebSocketAnalyzer
+{
+    /// <summary>Diagnostic property: "true" when the report is on <c>UseWebSockets</c> on a <c>WebApplication</c>, which the fix can edit.</summary>
+    public const string CanAddAllowListProperty = "CanAddAllowList";
+
+    internal static readonly DiagnosticDescriptor Rule = DiagnosticDescriptorHelper.Create(
+        RuleIds.OriginNotValidated,
+        title: "Origin not validated (cross-site WebSocket hijacking)",
+        messageFormat: "{0}",
+        category: RuleCategories.Security,
+        defaultSeverity: DiagnosticSeverity.Warning,
+        description: "Browsers send cookies on a cross-site WebSocket upgrade and do not apply CORS to it, so any web page a user visits can open a socket to this server as that user unless the server checks the Origin header. Set WebSocketOptions.AllowedOrigins (or check Origin before accepting).");
+
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);
+
+    private protected override void OnCompilationStart(CompilationStartAnalysisContext context, WebSocketSymbols symbols)
+    {
+        var facts = new Lazy<ServerSyntaxFacts>(() => ServerSyntaxFacts.ForCompilation(context.Compilation));
+        context.RegisterOperationAction(c => AnalyzeInvocation(c, symbols, facts), OperationKind.Invocation);
+    }
+
+    private static void AnalyzeInvocation(OperationAnalysisContext context, WebSocketSymbols symbols, Lazy<ServerSyntaxFacts> facts)
+    {
+        var invocation = (IInvocationOperation)context.Operation;
+        var isUse = invocation.TargetMethod.Name == "UseWebSockets"
+            && SymbolEqualityComparer.Default.Equals(invocation.TargetMethod.ContainingType, symbols.AspNetWebSocketMiddlewareExtensions);
+        if (!isUse && !invocation.IsAccept(symbols))
+        {
+            return;
+        }
+
+        if (facts.Value.OriginRestricted || (!isUse && facts.Value.UsesWebSocketsMiddleware && !invocation.IsHttpListenerAccept(symbols)))
+        {
+            return;
+        }
+
+        var cookies = facts.Value.CookieAuthentication;
+        var where = isUse ? "UseWebSockets has no AllowedOrigins" : "This WebSocket is accepted without checking the Origin header";
+        var message = cookies
+            ? where + ": with cookie authentication any web site a user visits can open this socket as that user (cross-site WebSocket hijacking)"
+            : where + ": any web site can open this socket from a visitor's browser";
+        var canFix = isUse
+            && WebSocketSymbols.IsOrDerivesFrom(invocation.Receiver()?.WalkDownConversions().Type, symbols.WebApplication)
+            && invocation.Syntax.Parent is Microsoft.CodeAnalysis.CSharp.Syntax.ExpressionStatementSyntax statement
+            && ServerRuleHelpers.StatementInList(statement) is not null
+            && UseWebSocketsArgumentIsFixable(invocation);
+        var properties = ImmutableDictionary<string, string?>.Empty.Add(CanAddAllowListProperty, canFix ? "true" : "false");
+        context.ReportDiagnostic(Diagnostic.Create(
+            Rule,
+            invocation.Syntax.GetLocation(),
+            cookies ? DiagnosticSeverity.Warning : DiagnosticSeverity.Info,
+            additionalLocations: null,
+            properties,
+            message));
+    }
+
+    // No options, or options written in place ("new WebSocketOptions { ... }"), which the fix can take over.
+    private static bool UseWebSocketsArgumentIsFixable(IInvocationOperation invocation)
+    {
+        foreach (var argument in invocation.Arguments)
+        {
+            if (argument.Parameter?.Ordinal == 1 && argument.ArgumentKind == ArgumentKind.Explicit)
+            {
+                return argument.Value.WalkDownConversions() is IObjectCreationOperation { Arguments.IsEmpty: true };
+            }
+        }
+
+        return true;
+    }
+}

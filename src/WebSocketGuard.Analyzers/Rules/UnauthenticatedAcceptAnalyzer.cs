@@ -1,0 +1,491 @@
+using System;
+using System.Collections.Immutable;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace WebSocketGuard.Analyzers;
+
+/// <summary>
+/// WSG2001: a WebSocket accepted where nothing on the request's path demands a user. Judged where the path is
+/// visible: a minimal-API <c>Map*</c> lambda (its chain, group and attributes), a middleware lambda or class, a
+/// controller action, an <c>HttpListener</c> context taken in the same method. A fallback policy, a check of the user
+/// or a 401/403 before the accept, and an explicit <c>AllowAnonymous</c> all silence it.
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class UnauthenticatedAcceptAnalyzer : WebSocketAnalyzer
+{
+    /// <summary>Diagnostic property: which fix fits (absent: none).</summary>
+    public const string FixProperty = "Fix";
+
+    /// <summary>Append <c>.RequireAuthorization()</c> to the chain at the additional location.</summary>
+    public const string FixRequireAuthorization = "RequireAuthorization";
+
+    /// <summary>Add <c>[Authorize]</c> to the action method at the additional location.</summary>
+    public const string FixAuthorizeAttribute = "Authorize";
+
+    /// <summary>Insert a 401 guard before the statement holding the accept.</summary>
+    public const string FixGuard = "Guard";
+
+    internal static readonly DiagnosticDescriptor Rule = DiagnosticDescriptorHelper.Create(
+        RuleIds.UnauthenticatedAccept,
+        title: "WebSocket accepted without authentication",
+        messageFormat: "This WebSocket is accepted without authentication: {0}",
+        category: RuleCategories.Security,
+        defaultSeverity: DiagnosticSeverity.Warning,
+        description: "A WebSocket endpoint has no authentication of its own: anyone who can reach it gets a long-lived connection with whatever the handler offers. Require an authenticated user (RequireAuthorization, [Authorize], a fallback policy, or a check that answers 401) before accepting, or mark the endpoint AllowAnonymous deliberately.");
+
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);
+
+    private protected override void OnCompilationStart(CompilationStartAnalysisContext context, WebSocketSymbols symbols)
+    {
+        var facts = new Lazy<ServerSyntaxFacts>(() => ServerSyntaxFacts.ForCompilation(context.Compilation));
+        context.RegisterOperationAction(c => AnalyzeInvocation(c, symbols, facts), OperationKind.Invocation);
+    }
+
+    private static void AnalyzeInvocation(OperationAnalysisContext context, WebSocketSymbols symbols, Lazy<ServerSyntaxFacts> facts)
+    {
+        var accept = (IInvocationOperation)context.Operation;
+        if (!accept.IsAccept(symbols))
+        {
+            return;
+        }
+
+        if (accept.IsHttpListenerAccept(symbols))
+        {
+            AnalyzeListenerAccept(context, accept, symbols, facts);
+            return;
+        }
+
+        if (facts.Value.FallbackPolicy)
+        {
+            return;
+        }
+
+        // Lambdas first, innermost out: the first one registered as an endpoint or as middleware is the handler.
+        for (var current = accept.Parent; current is not null; current = current.Parent)
+        {
+            if (current is ILocalFunctionOperation)
+            {
+                return; // registered somewhere we cannot see
+            }
+
+            if (current is not IAnonymousFunctionOperation lambda)
+            {
+                continue;
+            }
+
+            var registration = RegistrationOf(lambda);
+            if (registration is null)
+            {
+                continue;
+            }
+
+            if (ServerRuleHelpers.Implements(registration.TargetMethod.ReturnType, symbols.EndpointConventionBuilder))
+            {
+                AnalyzeEndpoint(context, accept, lambda, registration, symbols);
+                return;
+            }
+
+            if (IsPipelineRegistration(registration, symbols))
+            {
+                if (!HasCheckBefore(accept, lambda.Syntax, symbols, includeEarlierMiddleware: true))
+                {
+                    Report(context, accept, "the middleware does not check the user before accepting", GuardFix(accept, lambda, lambda.Symbol, symbols), null);
+                }
+
+                return;
+            }
+        }
+
+        if (accept.EnclosingFunction() is IAnonymousFunctionOperation || context.ContainingSymbol is not IMethodSymbol method)
+        {
+            return; // a lambda stored or passed elsewhere: its registration is not visible
+        }
+
+        var body = method.DeclaringSyntaxReferences.Length == 1 ? method.DeclaringSyntaxReferences[0].GetSyntax(context.CancellationToken) : null;
+        if (body is null)
+        {
+            return;
+        }
+
+        if (WebSocketSymbols.IsOrDerivesFrom(method.ContainingType, symbols.ControllerBase))
+        {
+            if (!facts.Value.ControllersAuthorized
+                && !HasAuthorizationAttribute(method, symbols)
+                && !HasAuthorizationAttribute(method.ContainingType, symbols)
+                && !HasCheckBefore(accept, body, symbols))
+            {
+                Report(context, accept, "neither the action nor its controller has [Authorize]", FixAuthorizeAttribute, body.GetLocation());
+            }
+
+            return;
+        }
+
+        if (IsMiddlewareInvoke(method, symbols) && !HasCheckBefore(accept, body, symbols))
+        {
+            Report(context, accept, "the middleware does not check the user before accepting", GuardFix(accept, accept.EnclosingFunction(), method, symbols), null);
+        }
+    }
+
+    // HttpListener: judged only where the context comes from GetContext(Async) in the same method.
+    private static void AnalyzeListenerAccept(OperationAnalysisContext context, IInvocationOperation accept, WebSocketSymbols symbols, Lazy<ServerSyntaxFacts> facts)
+    {
+        var listenerContext = accept.Instance.GetReferencedSymbol() as ILocalSymbol;
+        var function = accept.EnclosingFunction();
+        if (listenerContext is null || function is null || facts.Value.ListenerAuthenticates)
+        {
+            return;
+        }
+
+        var fromListener = false;
+        foreach (var descendant in function.Descendants())
+        {
+            if (descendant is IVariableDeclaratorOperation { Initializer.Value: var value } declarator
+                && SymbolEqualityComparer.Default.Equals(declarator.Symbol, listenerContext)
+                && UnwrapAwait(value) is IInvocationOperation { TargetMethod.Name: "GetContext" or "GetContextAsync" } get
+                && SymbolEqualityComparer.Default.Equals(get.TargetMethod.ContainingType, symbols.HttpListener))
+            {
+                fromListener = true;
+            }
+        }
+
+        if (fromListener && !HasCheckBefore(accept, function.Syntax, symbols))
+        {
+            Report(context, accept, "the listener has no AuthenticationSchemes and the handler checks no user or token first", null, null);
+        }
+    }
+
+    private static IOperation UnwrapAwait(IOperation value)
+    {
+        var current = value.WalkDownConversions();
+        return current is IAwaitOperation await ? await.Operation.WalkDownConversions() : current;
+    }
+
+    private static IInvocationOperation? RegistrationOf(IAnonymousFunctionOperation lambda)
+    {
+        IOperation current = lambda;
+        while (current.Parent is IDelegateCreationOperation or IConversionOperation)
+        {
+            current = current.Parent;
+        }
+
+        return current.Parent is IArgumentOperation { Parent: IInvocationOperation invocation } ? invocation : null;
+    }
+
+    private static bool IsPipelineRegistration(IInvocationOperation invocation, WebSocketSymbols symbols)
+    {
+        var method = invocation.TargetMethod;
+        var receiverType = method.IsExtensionMethod && method.Parameters.Length > 0 ? method.Parameters[0].Type : method.ContainingType;
+        return SymbolEqualityComparer.Default.Equals(receiverType, symbols.ApplicationBuilder);
+    }
+
+    private static bool IsMiddlewareInvoke(IMethodSymbol method, WebSocketSymbols symbols)
+    {
+        if (ServerRuleHelpers.Implements(method.ContainingType, symbols.AspNetMiddleware) && method.Name == "InvokeAsync")
+        {
+            return true;
+        }
+
+        return method.Name is "Invoke" or "InvokeAsync"
+            && !method.IsStatic
+            && method.Parameters.Length >= 1
+            && SymbolEqualityComparer.Default.Equals(method.Parameters[0].Type, symbols.HttpContext);
+    }
+
+    private static void AnalyzeEndpoint(OperationAnalysisContext context, IInvocationOperation accept, IAnonymousFunctionOperation lambda, IInvocationOperation map, WebSocketSymbols symbols)
+    {
+        if (HasAuthorizationAttribute(lambda.Symbol, symbols) || HasCheckBefore(accept, lambda.Syntax, symbols, includeEarlierMiddleware: true))
+        {
+            return;
+        }
+
+        // Up the convention chain: app.Map(...).RequireAuthorization().WithName(...)
+        IOperation top = map;
+        while (ChainParent(top) is { } next)
+        {
+            if (IsAuthorizationConvention(next, symbols))
+            {
+                return;
+            }
+
+            top = next;
+        }
+
+        var consumer = top.WalkUpConversions(out _);
+        if (consumer is IArgumentOperation { Parent: IInvocationOperation { TargetMethod.Name: "Add" } })
+        {
+            return; // collected into a list of conventions
+        }
+
+        if (consumer is not IExpressionStatementOperation)
+        {
+            var local = consumer is IVariableInitializerOperation { Parent: IVariableDeclaratorOperation declarator } ? declarator.Symbol : null;
+            if (local is null || ConfiguredLater(local, map.GetRoot(), symbols))
+            {
+                return; // returned, passed on, or configured afterwards
+            }
+        }
+
+        if (!RouteBuilderIsUnprotected(map.Receiver(), map.GetRoot(), symbols))
+        {
+            return;
+        }
+
+        var canAppend = consumer is IExpressionStatementOperation;
+        Report(context, accept, "the endpoint has no RequireAuthorization() or [Authorize]",
+            canAppend ? FixRequireAuthorization : null, canAppend ? top.Syntax.GetLocation() : null);
+    }
+
+    // The call this value is the receiver of: builder.Next(...), for instance and extension methods alike.
+    private static IInvocationOperation? ChainParent(IOperation operation)
+    {
+        var parent = operation.WalkUpConversions(out var value);
+        if (parent is IInvocationOperation instanceCall && instanceCall.Instance == value)
+        {
+            return instanceCall;
+        }
+
+        return parent is IArgumentOperation { Parent: IInvocationOperation extensionCall } argument
+               && extensionCall.TargetMethod.IsExtensionMethod
+               && argument.Parameter?.Ordinal == 0
+            ? extensionCall
+            : null;
+    }
+
+    // The builder the endpoint is mapped on: the app itself, or a group without authorization we can see.
+    private static bool RouteBuilderIsUnprotected(IOperation? receiver, IOperation root, WebSocketSymbols symbols)
+    {
+        var current = receiver?.WalkDownConversions();
+        while (current is IInvocationOperation call)
+        {
+            if (IsAuthorizationConvention(call, symbols))
+            {
+                return false;
+            }
+
+            current = call.Receiver()?.WalkDownConversions();
+        }
+
+        switch (current.GetReferencedSymbol())
+        {
+            case ILocalSymbol local when IsApp(local.Type, symbols):
+                return true;
+
+            case ILocalSymbol local:
+                foreach (var descendant in root.Descendants())
+                {
+                    if (descendant is IVariableDeclaratorOperation { Initializer.Value: var value } declarator
+                        && SymbolEqualityComparer.Default.Equals(declarator.Symbol, local)
+                        && !RouteBuilderIsUnprotected(value, root, symbols))
+                    {
+                        return false;
+                    }
+                }
+
+                return !ConfiguredLater(local, root, symbols);
+
+            case IParameterSymbol parameter:
+                // The app itself, or UseEndpoints(endpoints => ...); a group handed in by a caller may carry its own policy.
+                return IsApp(parameter.Type, symbols)
+                    || (parameter.ContainingSymbol is IMethodSymbol { MethodKind: MethodKind.AnonymousFunction }
+                        && SymbolEqualityComparer.Default.Equals(parameter.Type, symbols.EndpointRouteBuilder));
+
+            case IFieldSymbol field:
+                return IsApp(field.Type, symbols);
+            case IPropertySymbol property:
+                return IsApp(property.Type, symbols);
+            default:
+                return false;
+        }
+    }
+
+    private static bool IsApp(ITypeSymbol type, WebSocketSymbols symbols)
+        => WebSocketSymbols.IsOrDerivesFrom(type, symbols.WebApplication) || SymbolEqualityComparer.Default.Equals(type, symbols.ApplicationBuilder);
+
+    // group.RequireAuthorization(); endpoint.AllowAnonymous(); anywhere in the same body.
+    private static bool ConfiguredLater(ISymbol local, IOperation root, WebSocketSymbols symbols)
+    {
+        foreach (var invocation in root.Invocations())
+        {
+            if (IsAuthorizationConvention(invocation, symbols))
+            {
+                var receiver = invocation.Receiver()?.WalkDownConversions();
+                while (receiver is IInvocationOperation inner)
+                {
+                    receiver = inner.Receiver()?.WalkDownConversions();
+                }
+
+                if (SymbolEqualityComparer.Default.Equals(receiver.GetReferencedSymbol(), local))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    // RequireAuthorization / AllowAnonymous, or metadata that carries IAuthorizeData / IAllowAnonymous.
+    private static bool IsAuthorizationConvention(IInvocationOperation invocation, WebSocketSymbols symbols)
+    {
+        var name = invocation.TargetMethod.Name;
+        if (name is "RequireAuthorization" or "AllowAnonymous")
+        {
+            return true;
+        }
+
+        if (name != "WithMetadata")
+        {
+            return false;
+        }
+
+        foreach (var descendant in invocation.Descendants())
+        {
+            if (descendant is IObjectCreationOperation creation
+                && (ServerRuleHelpers.Implements(creation.Type, symbols.AuthorizeData) || ServerRuleHelpers.Implements(creation.Type, symbols.AllowAnonymous)))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool HasAuthorizationAttribute(ISymbol? symbol, WebSocketSymbols symbols)
+    {
+        for (var current = symbol; current is not null; current = (current as INamedTypeSymbol)?.BaseType)
+        {
+            foreach (var attribute in current.GetAttributes())
+            {
+                if (ServerRuleHelpers.Implements(attribute.AttributeClass, symbols.AuthorizeData)
+                    || ServerRuleHelpers.Implements(attribute.AttributeClass, symbols.AllowAnonymous))
+                {
+                    return true;
+                }
+            }
+
+            if (current is not INamedTypeSymbol)
+            {
+                break;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// True when the handler looks at who is calling before the accept: the user's identity or roles, an
+    /// authenticate/authorize call, a 401/403, or anything named after a token or credential (a custom check).
+    /// </summary>
+    private static bool HasCheckBefore(IInvocationOperation accept, SyntaxNode handler, WebSocketSymbols symbols, bool includeEarlierMiddleware = false)
+    {
+        var root = accept.GetRoot();
+        foreach (var operation in root.Descendants())
+        {
+            if (operation.Syntax.SpanStart >= accept.Syntax.SpanStart || operation.Syntax.SyntaxTree != handler.SyntaxTree)
+            {
+                continue;
+            }
+
+            if (handler.Span.Contains(operation.Syntax.Span) && IsCheck(operation, symbols))
+            {
+                return true;
+            }
+
+            // app.Use(... 401 ...) or app.UseMiddleware<TokenAuthMiddleware>() earlier in the same pipeline guards what follows.
+            if (includeEarlierMiddleware
+                && operation is IInvocationOperation registration
+                && registration.Syntax.Span.End <= handler.SpanStart
+                && IsPipelineRegistration(registration, symbols)
+                && (IsCheck(registration, symbols) || ContainsCheck(registration, symbols)))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool ContainsCheck(IOperation registration, WebSocketSymbols symbols)
+    {
+        foreach (var inner in registration.Descendants())
+        {
+            if (IsCheck(inner, symbols))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool IsCheck(IOperation operation, WebSocketSymbols symbols)
+    {
+        switch (operation)
+        {
+            case ILiteralOperation or IFieldReferenceOperation when operation.ConstantValue is { HasValue: true, Value: int code } && code is 401 or 403:
+                return true;
+            case ILiteralOperation { ConstantValue: { HasValue: true, Value: string text } }:
+                return LooksLikeCredential(text) || text.Equals("Authorization", StringComparison.OrdinalIgnoreCase);
+            case IPropertyReferenceOperation property:
+                var member = property.Property;
+                return (member.Name == "IsAuthenticated" && (ServerRuleHelpers.Implements(member.ContainingType, symbols.Identity)))
+                    || (member.Name == "User" && SymbolEqualityComparer.Default.Equals(member.ContainingType, symbols.HttpListenerContext))
+                    || LooksLikeCredential(member.Name);
+            case IInvocationOperation invocation:
+                var method = invocation.TargetMethod;
+                if (method.Name is "UseAuthentication" or "UseAuthorization" or "AddAuthentication" or "AddAuthorization")
+                {
+                    return false; // they read credentials and policies but require a user only where endpoints ask for one
+                }
+
+                return method.Name is "IsInRole" or "HasClaim" or "AuthenticateAsync" or "AuthorizeAsync" or "ChallengeAsync" or "ForbidAsync"
+                        or "Unauthorized" or "Forbid" or "Challenge"
+                    || LooksLikeCredential(method.Name)
+                    || LooksLikeCredential(method.ContainingType?.Name ?? string.Empty)
+                    || method.TypeArguments.Any(t => LooksLikeCredential(t.Name)); // UseMiddleware<ApiKeyMiddleware>()
+            default:
+                return false;
+        }
+    }
+
+    private static bool LooksLikeCredential(string name)
+        => Has(name, "auth") || Has(name, "token") || Has(name, "jwt") || Has(name, "credential") || Has(name, "apikey")
+           || Has(name, "api-key") || Has(name, "api_key") || Has(name, "login") || Has(name, "signin") || Has(name, "ticket");
+
+    private static bool Has(string text, string part) => text.IndexOf(part, StringComparison.OrdinalIgnoreCase) >= 0;
+
+    // A guard fits where "return;" is legal and the accept's statement sits in the handler, outside any loop.
+    private static string? GuardFix(IInvocationOperation accept, IOperation? function, IMethodSymbol? method, WebSocketSymbols symbols)
+    {
+        if (function is null
+            || accept.EnclosingFunction() != function
+            || !ServerRuleHelpers.AllowsBareReturn(method, symbols)
+            || ServerRuleHelpers.EnclosingLoop(accept.Syntax) is not null
+            || ServerRuleHelpers.StatementInList(accept.Syntax) is null
+            || accept.Instance?.WalkDownConversions() is not IPropertyReferenceOperation { Property.Name: "WebSockets", Instance: { } httpContext }
+            || !SymbolEqualityComparer.Default.Equals(httpContext.Type, symbols.HttpContext)
+            || symbols.AspNetStatusCodes is null)
+        {
+            return null;
+        }
+
+        return FixGuard;
+    }
+
+    private static void Report(OperationAnalysisContext context, IInvocationOperation accept, string why, string? fix, Location? fixLocation)
+    {
+        var properties = fix is null
+            ? ImmutableDictionary<string, string?>.Empty
+            : ImmutableDictionary<string, string?>.Empty.Add(FixProperty, fix);
+        context.ReportDiagnostic(Diagnostic.Create(
+            Rule,
+            accept.Syntax.GetLocation(),
+            fixLocation is null ? null : new[] { fixLocation },
+            properties,
+            why));
+    }
+}

@@ -1,0 +1,406 @@
+using Microsoft.CodeAnalysis.Testing;
+using Xunit;
+using Verify = WebSocketGuard.Analyzers.Tests.Verifier<
+    WebSocketGuard.Analyzers.SequentialBroadcastAnalyzer,
+    WebSocketGuard.CodeFixes.SequentialBroadcastCodeFix>;
+
+namespace WebSocketGuard.Analyzers.Tests.Rules;
+
+public class SequentialBroadcastAnalyzerTests
+{
+    private static DiagnosticResult Sequential(int location, string variable)
+        => Verify.Diagnostic().WithLocation(location).WithOptions(DiagnosticOptions.IgnoreAdditionalLocations).WithArguments(variable);
+
+    [Theory]
+    [InlineData(TargetFramework.Net80)]
+    [InlineData(TargetFramework.Net100)]
+    public async Task Loop_over_registry_values_is_rewritten_to_concurrent_sends(TargetFramework framework)
+    {
+        const string source = """
+            using System;
+            using System.Collections.Concurrent;
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            public sealed class ChatRoom
+            {
+                private readonly ConcurrentDictionary<Guid, WebSocket> _sockets = new();
+
+                public async Task BroadcastAsync(ArraySegment<byte> message, CancellationToken cancellationToken)
+                {
+                    foreach (var socket in _sockets.Values)
+                    {
+                        if (socket.State == WebSocketState.Open)
+                        {
+                            await {|#0:socket.SendAsync(message, WebSocketMessageType.Text, true, cancellationToken)|};
+                        }
+                    }
+                }
+            }
+            """;
+        const string fixedSource = """
+            using System;
+            using System.Collections.Concurrent;
+            using System.Linq;
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            public sealed class ChatRoom
+            {
+                private readonly ConcurrentDictionary<Guid, WebSocket> _sockets = new();
+
+                public async Task BroadcastAsync(ArraySegment<byte> message, CancellationToken cancellationToken)
+                {
+                    await Task.WhenAll(_sockets.Values.Select(async socket =>
+                    {
+                        using var sendTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                        sendTimeout.CancelAfter(TimeSpan.FromSeconds(10));
+                        try
+                        {
+                            if (socket.State == WebSocketState.Open)
+                            {
+                                await socket.SendAsync(message, WebSocketMessageType.Text, true, sendTimeout.Token);
+                            }
+                        }
+                        catch (OperationCanceledException)
+                        {
+                            // Past the timeout the send is cancelled and that client's socket aborted; the others are not held up.
+                        }
+                        catch (WebSocketException)
+                        {
+                            // A broken client fails alone.
+                        }
+                    }));
+                }
+            }
+            """;
+
+        await Verify.VerifyCodeFixAsync(source, fixedSource, framework, ProjectReferences.None, Sequential(0, "socket"));
+    }
+
+    [Fact]
+    public async Task Fix_all_rewrites_loops_over_connection_objects_and_pairs()
+    {
+        const string source = """
+            using System;
+            using System.Collections.Generic;
+            using System.Linq;
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            public sealed record Connection(string User, WebSocket Socket);
+
+            public sealed class Hub
+            {
+                private readonly List<Connection> _connections = new();
+                private readonly Dictionary<string, WebSocket> _byUser = new();
+
+                public async Task NotifyAsync(ReadOnlyMemory<byte> payload, CancellationToken ct)
+                {
+                    foreach (Connection connection in _connections)
+                        await {|#0:connection.Socket.SendAsync(payload, WebSocketMessageType.Binary, true, ct)|};
+                }
+
+                public async Task AnnounceAsync(ReadOnlyMemory<byte> payload, CancellationToken ct)
+                {
+                    foreach (var pair in _byUser)
+                    {
+                        await {|#1:pair.Value.SendAsync(payload, WebSocketMessageType.Text, endOfMessage: true, ct)|};
+                    }
+                }
+            }
+            """;
+        const string fixedSource = """
+            using System;
+            using System.Collections.Generic;
+            using System.Linq;
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            public sealed record Connection(string User, WebSocket Socket);
+
+            public sealed class Hub
+            {
+                private readonly List<Connection> _connections = new();
+                private readonly Dictionary<string, WebSocket> _byUser = new();
+
+                public async Task NotifyAsync(ReadOnlyMemory<byte> payload, CancellationToken ct)
+                {
+                    await Task.WhenAll(_connections.Select(async connection =>
+                    {
+                        using var sendTimeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                        sendTimeout.CancelAfter(TimeSpan.FromSeconds(10));
+                        try
+                        {
+                            await connection.Socket.SendAsync(payload, WebSocketMessageType.Binary, true, sendTimeout.Token);
+                        }
+                        catch (OperationCanceledException)
+                        {
+                            // Past the timeout the send is cancelled and that client's socket aborted; the others are not held up.
+                        }
+                        catch (WebSocketException)
+                        {
+                            // A broken client fails alone.
+                        }
+                    }));
+                }
+
+                public async Task AnnounceAsync(ReadOnlyMemory<byte> payload, CancellationToken ct)
+                {
+                    await Task.WhenAll(_byUser.Select(async pair =>
+                    {
+                        using var sendTimeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                        sendTimeout.CancelAfter(TimeSpan.FromSeconds(10));
+                        try
+                        {
+                            await pair.Value.SendAsync(payload, WebSocketMessageType.Text, endOfMessage: true, sendTimeout.Token);
+                        }
+                        catch (OperationCanceledException)
+                        {
+                            // Past the timeout the send is cancelled and that client's socket aborted; the others are not held up.
+                        }
+                        catch (WebSocketException)
+                        {
+                            // A broken client fails alone.
+                        }
+                    }));
+                }
+            }
+            """;
+
+        var test = Verify.Create(TargetFramework.Net100);
+        test.TestCode = source;
+        test.FixedCode = fixedSource;
+        test.ExpectedDiagnostics.Add(Sequential(0, "connection"));
+        test.ExpectedDiagnostics.Add(Sequential(1, "pair"));
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task Loop_with_a_break_is_reported_without_a_fix()
+    {
+        const string source = """
+            using System;
+            using System.Collections.Generic;
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            static class Fanout
+            {
+                public static async Task SendAsync(IEnumerable<WebSocket> sockets, byte[] data, CancellationToken ct)
+                {
+                    foreach (var socket in sockets)
+                    {
+                        if (ct.IsCancellationRequested)
+                        {
+                            break;
+                        }
+
+                        await {|#0:socket.SendAsync(new ArraySegment<byte>(data), WebSocketMessageType.Binary, true, ct)|};
+                    }
+                }
+            }
+            """;
+
+        var test = Verify.Create(TargetFramework.Net100);
+        test.TestCode = source;
+        test.FixedCode = source;
+        test.ExpectedDiagnostics.Add(Sequential(0, "socket"));
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task Loop_through_a_send_helper_is_reported_without_a_fix()
+    {
+        const string source = """
+            using System;
+            using System.Collections.Concurrent;
+            using System.Net.WebSockets;
+            using System.Text;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            public sealed class ConnectionHandler
+            {
+                private readonly ConcurrentDictionary<string, WebSocket> _sockets = new();
+
+                public async Task SendMessageAsync(WebSocket socket, string message)
+                {
+                    var bytes = Encoding.UTF8.GetBytes(message);
+                    await socket.SendAsync(new ArraySegment<byte>(bytes), WebSocketMessageType.Text, true, CancellationToken.None);
+                }
+
+                public async Task SendMessageToAllAsync(string message)
+                {
+                    foreach (var pair in _sockets)
+                    {
+                        if (pair.Value.State == WebSocketState.Open)
+                        {
+                            await {|#0:SendMessageAsync(pair.Value, message)|}.ConfigureAwait(false);
+                        }
+                    }
+                }
+            }
+            """;
+
+        var test = Verify.Create(TargetFramework.Net100);
+        test.TestCode = source;
+        test.FixedCode = source;
+        test.ExpectedDiagnostics.Add(Sequential(0, "pair"));
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task Loop_through_a_helper_that_only_enqueues_is_silent()
+    {
+        const string source = """
+            using System.Collections.Generic;
+            using System.Net.WebSockets;
+            using System.Threading.Channels;
+            using System.Threading.Tasks;
+
+            public sealed class Fanout
+            {
+                private readonly Dictionary<WebSocket, Channel<byte[]>> _outboxes = new();
+
+                public async Task SendToAsync(WebSocket socket, byte[] message) => await _outboxes[socket].Writer.WriteAsync(message);
+
+                public async Task BroadcastAsync(byte[] message)
+                {
+                    foreach (var socket in _outboxes.Keys)
+                    {
+                        await SendToAsync(socket, message);
+                    }
+                }
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source, TargetFramework.Net100);
+    }
+
+    [Theory]
+    [InlineData("""
+        // Several chunks to one socket: not a broadcast.
+        using System;
+        using System.Collections.Generic;
+        using System.Net.WebSockets;
+        using System.Threading;
+        using System.Threading.Tasks;
+        static class Chunked
+        {
+            public static async Task SendAsync(WebSocket socket, IReadOnlyList<ReadOnlyMemory<byte>> chunks, CancellationToken ct)
+            {
+                for (var i = 0; i < chunks.Count; i++)
+                {
+                    await socket.SendAsync(chunks[i], WebSocketMessageType.Binary, i == chunks.Count - 1, ct);
+                }
+
+                foreach (var chunk in chunks)
+                {
+                    await socket.SendAsync(chunk, WebSocketMessageType.Binary, false, ct);
+                }
+            }
+        }
+        """)]
+    [InlineData("""
+        // Concurrent with Task.WhenAll.
+        using System;
+        using System.Collections.Generic;
+        using System.Linq;
+        using System.Net.WebSockets;
+        using System.Threading;
+        using System.Threading.Tasks;
+        static class Fanout
+        {
+            public static Task SendAsync(IEnumerable<WebSocket> sockets, ReadOnlyMemory<byte> data, CancellationToken ct)
+                => Task.WhenAll(sockets.Select(s => s.SendAsync(data, WebSocketMessageType.Text, true, ct).AsTask()));
+        }
+        """)]
+    [InlineData("""
+        // A per-send timeout in the loop.
+        using System;
+        using System.Collections.Generic;
+        using System.Net.WebSockets;
+        using System.Threading;
+        using System.Threading.Tasks;
+        static class Fanout
+        {
+            public static async Task SendAsync(IEnumerable<WebSocket> sockets, ReadOnlyMemory<byte> data, CancellationToken ct)
+            {
+                foreach (var socket in sockets)
+                {
+                    using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                    timeout.CancelAfter(TimeSpan.FromSeconds(5));
+                    await socket.SendAsync(data, WebSocketMessageType.Text, true, timeout.Token);
+                }
+            }
+        }
+        """)]
+    [InlineData("""
+        // WaitAsync bounds each send.
+        using System;
+        using System.Collections.Generic;
+        using System.Net.WebSockets;
+        using System.Threading;
+        using System.Threading.Tasks;
+        static class Fanout
+        {
+            public static async Task SendAsync(List<WebSocket> sockets, ArraySegment<byte> data, CancellationToken ct)
+            {
+                foreach (var socket in sockets)
+                {
+                    await socket.SendAsync(data, WebSocketMessageType.Text, true, ct).WaitAsync(TimeSpan.FromSeconds(5), ct);
+                }
+            }
+        }
+        """)]
+    [InlineData("""
+        // Each connection has its own queue: the loop only enqueues.
+        using System.Collections.Generic;
+        using System.Threading.Channels;
+        sealed class Client
+        {
+            public Channel<byte[]> Outbox { get; } = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(1024) { FullMode = BoundedChannelFullMode.DropOldest });
+        }
+        static class Fanout
+        {
+            public static void Broadcast(IEnumerable<Client> clients, byte[] data)
+            {
+                foreach (var client in clients)
+                {
+                    client.Outbox.Writer.TryWrite(data);
+                }
+            }
+        }
+        """)]
+    [InlineData("""
+        // A send task started per client and awaited together.
+        using System;
+        using System.Collections.Generic;
+        using System.Net.WebSockets;
+        using System.Threading;
+        using System.Threading.Tasks;
+        static class Fanout
+        {
+            public static async Task SendAsync(IEnumerable<WebSocket> sockets, ReadOnlyMemory<byte> data, CancellationToken ct)
+            {
+                var sends = new List<Task>();
+                foreach (var socket in sockets)
+                {
+                    sends.Add(socket.SendAsync(data, WebSocketMessageType.Text, true, ct).AsTask());
+                }
+
+                await Task.WhenAll(sends);
+            }
+        }
+        """)]
+    public async Task Concurrent_bounded_or_single_socket_sends_are_silent(string source)
+    {
+        await Verify.VerifyAnalyzerAsync(source, TargetFramework.Net100);
+    }
+}

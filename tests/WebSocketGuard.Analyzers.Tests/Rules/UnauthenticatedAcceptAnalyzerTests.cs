@@ -1,0 +1,611 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Testing;
+using Xunit;
+using Verify = WebSocketGuard.Analyzers.Tests.Verifier<
+    WebSocketGuard.Analyzers.UnauthenticatedAcceptAnalyzer,
+    WebSocketGuard.CodeFixes.UnauthenticatedAcceptCodeFix>;
+
+namespace WebSocketGuard.Analyzers.Tests.Rules;
+
+public class UnauthenticatedAcceptAnalyzerTests
+{
+    private const ProjectReferences Web = ProjectReferences.AspNetCore;
+
+    private static DiagnosticResult Endpoint(int location) => Verify.Diagnostic().WithLocation(location)
+        .WithOptions(DiagnosticOptions.IgnoreAdditionalLocations)
+        .WithArguments("the endpoint has no RequireAuthorization() or [Authorize]");
+
+    private static DiagnosticResult Middleware(int location) => Verify.Diagnostic().WithLocation(location)
+        .WithArguments("the middleware does not check the user before accepting");
+
+    [Theory]
+    [InlineData(TargetFramework.Net80)]
+    [InlineData(TargetFramework.Net100)]
+    public async Task Minimal_api_endpoint_gets_RequireAuthorization(TargetFramework framework)
+    {
+        const string source = """
+            using Microsoft.AspNetCore.Builder;
+            using Microsoft.AspNetCore.Http;
+
+            var builder = WebApplication.CreateBuilder(args);
+            var app = builder.Build();
+            app.UseWebSockets();
+
+            app.Map("/ws", async (HttpContext context) =>
+            {
+                if (!context.WebSockets.IsWebSocketRequest)
+                {
+                    context.Response.StatusCode = 400;
+                    return;
+                }
+
+                using var socket = await {|#0:context.WebSockets.AcceptWebSocketAsync()|};
+            });
+
+            app.Run();
+            """;
+        const string fixedSource = """
+            using Microsoft.AspNetCore.Builder;
+            using Microsoft.AspNetCore.Http;
+
+            var builder = WebApplication.CreateBuilder(args);
+            var app = builder.Build();
+            app.UseWebSockets();
+
+            app.Map("/ws", async (HttpContext context) =>
+            {
+                if (!context.WebSockets.IsWebSocketRequest)
+                {
+                    context.Response.StatusCode = 400;
+                    return;
+                }
+
+                using var socket = await context.WebSockets.AcceptWebSocketAsync();
+            }).RequireAuthorization();
+
+            app.Run();
+            """;
+
+        var test = Verify.Create(framework, Web);
+        test.TestState.OutputKind = OutputKind.ConsoleApplication;
+        test.TestCode = source;
+        test.FixedCode = fixedSource;
+        test.ExpectedDiagnostics.Add(Endpoint(0));
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task Endpoint_on_an_unprotected_group_and_under_UseEndpoints_is_reported()
+    {
+        const string source = """
+            using Microsoft.AspNetCore.Builder;
+            using Microsoft.AspNetCore.Http;
+
+            static class Endpoints
+            {
+                public static void MapChat(WebApplication app)
+                {
+                    var chat = app.MapGroup("/chat").WithTags("chat");
+                    chat.MapGet("/ws", async (HttpContext context) =>
+                    {
+                        using var socket = await {|#0:context.WebSockets.AcceptWebSocketAsync()|};
+                    }).WithName("chat-socket");
+                }
+
+                public static void Configure(IApplicationBuilder app)
+                {
+                    app.UseRouting();
+                    app.UseEndpoints(endpoints => endpoints.Map("/feed", async context =>
+                    {
+                        using var socket = await {|#1:context.WebSockets.AcceptWebSocketAsync()|};
+                    }));
+                }
+            }
+            """;
+        const string fixedSource = """
+            using Microsoft.AspNetCore.Builder;
+            using Microsoft.AspNetCore.Http;
+
+            static class Endpoints
+            {
+                public static void MapChat(WebApplication app)
+                {
+                    var chat = app.MapGroup("/chat").WithTags("chat");
+                    chat.MapGet("/ws", async (HttpContext context) =>
+                    {
+                        using var socket = await context.WebSockets.AcceptWebSocketAsync();
+                    }).WithName("chat-socket").RequireAuthorization();
+                }
+
+                public static void Configure(IApplicationBuilder app)
+                {
+                    app.UseRouting();
+                    app.UseEndpoints(endpoints => endpoints.Map("/feed", async context =>
+                    {
+                        using var socket = await context.WebSockets.AcceptWebSocketAsync();
+                    }).RequireAuthorization());
+                }
+            }
+            """;
+
+        var test = Verify.Create(TargetFramework.Net100, Web);
+        test.TestCode = source;
+        test.FixedCode = fixedSource;
+        test.ExpectedDiagnostics.Add(Endpoint(0));
+        test.ExpectedDiagnostics.Add(Endpoint(1));
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task Middleware_lambda_gets_a_401_guard()
+    {
+        const string source = """
+            using Microsoft.AspNetCore.Builder;
+
+            static class Pipeline
+            {
+                public static void Configure(WebApplication app)
+                {
+                    app.UseAuthentication();
+                    app.UseAuthorization();
+                    app.UseWebSockets();
+                    app.Use(async (context, next) =>
+                    {
+                        if (context.Request.Path == "/ws" && context.WebSockets.IsWebSocketRequest)
+                        {
+                            using var socket = await {|#0:context.WebSockets.AcceptWebSocketAsync()|};
+                            return;
+                        }
+
+                        await next(context);
+                    });
+                }
+            }
+            """;
+        const string fixedSource = """
+            using Microsoft.AspNetCore.Builder;
+            using Microsoft.AspNetCore.Http;
+
+            static class Pipeline
+            {
+                public static void Configure(WebApplication app)
+                {
+                    app.UseAuthentication();
+                    app.UseAuthorization();
+                    app.UseWebSockets();
+                    app.Use(async (context, next) =>
+                    {
+                        if (context.Request.Path == "/ws" && context.WebSockets.IsWebSocketRequest)
+                        {
+                            if (context.User.Identity?.IsAuthenticated != true)
+                            {
+                                context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                                return;
+                            }
+
+                            using var socket = await context.WebSockets.AcceptWebSocketAsync();
+                            return;
+                        }
+
+                        await next(context);
+                    });
+                }
+            }
+            """;
+
+        await Verify.VerifyCodeFixAsync(source, fixedSource, TargetFramework.Net80, Web, Middleware(0));
+    }
+
+    [Fact]
+    public async Task Fix_all_guards_every_middleware_class()
+    {
+        const string source = """
+            using System.Threading.Tasks;
+            using Microsoft.AspNetCore.Http;
+
+            public sealed class ChatMiddleware
+            {
+                private readonly RequestDelegate _next;
+
+                public ChatMiddleware(RequestDelegate next) => _next = next;
+
+                public async Task InvokeAsync(HttpContext context)
+                {
+                    if (!context.WebSockets.IsWebSocketRequest)
+                    {
+                        await _next(context);
+                        return;
+                    }
+
+                    using var socket = await {|#0:context.WebSockets.AcceptWebSocketAsync()|};
+                }
+            }
+
+            public sealed class FeedMiddleware : IMiddleware
+            {
+                public async Task InvokeAsync(HttpContext httpContext, RequestDelegate next)
+                {
+                    if (httpContext.WebSockets.IsWebSocketRequest)
+                    {
+                        var socket = await {|#1:httpContext.WebSockets.AcceptWebSocketAsync("feed.v1")|};
+                        socket.Dispose();
+                    }
+                }
+            }
+            """;
+        const string fixedSource = """
+            using System.Threading.Tasks;
+            using Microsoft.AspNetCore.Http;
+
+            public sealed class ChatMiddleware
+            {
+                private readonly RequestDelegate _next;
+
+                public ChatMiddleware(RequestDelegate next) => _next = next;
+
+                public async Task InvokeAsync(HttpContext context)
+                {
+                    if (!context.WebSockets.IsWebSocketRequest)
+                    {
+                        await _next(context);
+                        return;
+                    }
+
+                    if (context.User.Identity?.IsAuthenticated != true)
+                    {
+                        context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                        return;
+                    }
+
+                    using var socket = await context.WebSockets.AcceptWebSocketAsync();
+                }
+            }
+
+            public sealed class FeedMiddleware : IMiddleware
+            {
+                public async Task InvokeAsync(HttpContext httpContext, RequestDelegate next)
+                {
+                    if (httpContext.WebSockets.IsWebSocketRequest)
+                    {
+                        if (httpContext.User.Identity?.IsAuthenticated != true)
+                        {
+                            httpContext.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                            return;
+                        }
+
+                        var socket = await httpContext.WebSockets.AcceptWebSocketAsync("feed.v1");
+                        socket.Dispose();
+                    }
+                }
+            }
+            """;
+
+        var test = Verify.Create(TargetFramework.Net100, Web);
+        test.TestCode = source;
+        test.FixedCode = fixedSource;
+        test.ExpectedDiagnostics.Add(Middleware(0));
+        test.ExpectedDiagnostics.Add(Middleware(1));
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task Controller_action_gets_Authorize()
+    {
+        const string source = """
+            using System.Threading.Tasks;
+            using Microsoft.AspNetCore.Mvc;
+
+            [ApiController]
+            public class TickerController : ControllerBase
+            {
+                [HttpGet("/ticker")]
+                public async Task Get()
+                {
+                    if (HttpContext.WebSockets.IsWebSocketRequest)
+                    {
+                        using var socket = await {|#0:HttpContext.WebSockets.AcceptWebSocketAsync()|};
+                    }
+                }
+            }
+            """;
+        const string fixedSource = """
+            using System.Threading.Tasks;
+            using Microsoft.AspNetCore.Authorization;
+            using Microsoft.AspNetCore.Mvc;
+
+            [ApiController]
+            public class TickerController : ControllerBase
+            {
+                [HttpGet("/ticker")]
+                [Authorize]
+                public async Task Get()
+                {
+                    if (HttpContext.WebSockets.IsWebSocketRequest)
+                    {
+                        using var socket = await HttpContext.WebSockets.AcceptWebSocketAsync();
+                    }
+                }
+            }
+            """;
+
+        var expected = Verify.Diagnostic().WithLocation(0).WithOptions(DiagnosticOptions.IgnoreAdditionalLocations)
+            .WithArguments("neither the action nor its controller has [Authorize]");
+        await Verify.VerifyCodeFixAsync(source, fixedSource, TargetFramework.Net100, Web, expected);
+    }
+
+    [Fact]
+    public async Task HttpListener_without_authentication_is_reported_without_a_fix()
+    {
+        const string source = """
+            using System.Net;
+            using System.Threading.Tasks;
+
+            class Server
+            {
+                async Task RunAsync()
+                {
+                    using var listener = new HttpListener();
+                    listener.Prefixes.Add("http://+:8080/ws/");
+                    listener.Start();
+                    while (true)
+                    {
+                        var context = await listener.GetContextAsync();
+                        var webSocketContext = await {|#0:context.AcceptWebSocketAsync(subProtocol: null)|};
+                        _ = webSocketContext.WebSocket;
+                    }
+                }
+            }
+            """;
+
+        var expected = Verify.Diagnostic().WithLocation(0)
+            .WithArguments("the listener has no AuthenticationSchemes and the handler checks no user or token first");
+        await Verify.VerifyAnalyzerAsync(source, TargetFramework.Net80, ProjectReferences.None, expected);
+    }
+
+    [Theory]
+    [InlineData("""
+        // RequireAuthorization on the chain.
+        using Microsoft.AspNetCore.Builder;
+        using Microsoft.AspNetCore.Http;
+        static class E
+        {
+            public static void Map(WebApplication app)
+                => app.Map("/ws", async (HttpContext context) => { using var s = await context.WebSockets.AcceptWebSocketAsync(); })
+                      .WithName("ws")
+                      .RequireAuthorization("chat-users");
+        }
+        """)]
+    [InlineData("""
+        // [Authorize] on the lambda.
+        using Microsoft.AspNetCore.Authorization;
+        using Microsoft.AspNetCore.Builder;
+        using Microsoft.AspNetCore.Http;
+        static class E
+        {
+            public static void Map(WebApplication app)
+                => app.MapGet("/ws", [Authorize] async (HttpContext context) => { using var s = await context.WebSockets.AcceptWebSocketAsync(); });
+        }
+        """)]
+    [InlineData("""
+        // An explicit AllowAnonymous is a decision.
+        using Microsoft.AspNetCore.Builder;
+        using Microsoft.AspNetCore.Http;
+        static class E
+        {
+            public static void Map(WebApplication app)
+                => app.Map("/public-ticker", async (HttpContext context) => { using var s = await context.WebSockets.AcceptWebSocketAsync(); }).AllowAnonymous();
+        }
+        """)]
+    [InlineData("""
+        // A group that requires authorization, configured before or after.
+        using Microsoft.AspNetCore.Builder;
+        using Microsoft.AspNetCore.Http;
+        static class E
+        {
+            public static void Map(WebApplication app)
+            {
+                var secure = app.MapGroup("/secure").RequireAuthorization();
+                secure.Map("/ws", async (HttpContext context) => { using var s = await context.WebSockets.AcceptWebSocketAsync(); });
+
+                var admin = app.MapGroup("/admin");
+                admin.Map("/ws", async (HttpContext context) => { using var s = await context.WebSockets.AcceptWebSocketAsync(); });
+                admin.RequireAuthorization("admins");
+            }
+        }
+        """)]
+    [InlineData("""
+        // A group handed in by the caller may carry its own policy.
+        using Microsoft.AspNetCore.Builder;
+        using Microsoft.AspNetCore.Http;
+        using Microsoft.AspNetCore.Routing;
+        static class E
+        {
+            public static RouteGroupBuilder MapSockets(this RouteGroupBuilder group)
+            {
+                group.Map("/ws", async (HttpContext context) => { using var s = await context.WebSockets.AcceptWebSocketAsync(); });
+                return group;
+            }
+
+            public static IEndpointConventionBuilder MapFeed(this IEndpointRouteBuilder endpoints)
+                => endpoints.Map("/feed", async (HttpContext context) => { using var s = await context.WebSockets.AcceptWebSocketAsync(); });
+        }
+        """)]
+    [InlineData("""
+        // Middleware that checks the user first.
+        using System.Threading.Tasks;
+        using Microsoft.AspNetCore.Http;
+        public sealed class ChatMiddleware(RequestDelegate next)
+        {
+            public async Task InvokeAsync(HttpContext context)
+            {
+                if (!context.WebSockets.IsWebSocketRequest) { await next(context); return; }
+                if (context.User.Identity is not { IsAuthenticated: true })
+                {
+                    context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                    return;
+                }
+
+                using var socket = await context.WebSockets.AcceptWebSocketAsync();
+            }
+        }
+        """)]
+    [InlineData("""
+        // A custom token check that answers 401.
+        using Microsoft.AspNetCore.Builder;
+        static class Pipeline
+        {
+            public static void Configure(WebApplication app, System.Func<string, bool> isValid)
+            {
+                app.Use(async (context, next) =>
+                {
+                    if (!context.WebSockets.IsWebSocketRequest) { await next(context); return; }
+                    var key = context.Request.Query["key"].ToString();
+                    if (!isValid(key))
+                    {
+                        context.Response.StatusCode = 401;
+                        return;
+                    }
+
+                    using var socket = await context.WebSockets.AcceptWebSocketAsync();
+                });
+            }
+        }
+        """)]
+    [InlineData("""
+        // An earlier middleware in the same pipeline rejects anonymous callers.
+        using Microsoft.AspNetCore.Builder;
+        using Microsoft.AspNetCore.Http;
+        static class Pipeline
+        {
+            public static void Configure(WebApplication app)
+            {
+                app.UseMiddleware<ApiKeyMiddleware>();
+                app.Use(async (context, next) =>
+                {
+                    if (context.User.Identity?.IsAuthenticated != true) { context.Response.StatusCode = 401; return; }
+                    await next(context);
+                });
+                app.Map("/ws", async (HttpContext context) => { using var s = await context.WebSockets.AcceptWebSocketAsync(); });
+                app.Run(async context => { using var s = await context.WebSockets.AcceptWebSocketAsync(); });
+            }
+        }
+        sealed class ApiKeyMiddleware(RequestDelegate next)
+        {
+            public System.Threading.Tasks.Task InvokeAsync(HttpContext context) => next(context);
+        }
+        """)]
+    [InlineData("""
+        // AuthenticateAsync before the accept.
+        using Microsoft.AspNetCore.Authentication;
+        using Microsoft.AspNetCore.Builder;
+        using Microsoft.AspNetCore.Http;
+        static class E
+        {
+            public static void Map(WebApplication app)
+                => app.Map("/ws", async (HttpContext context) =>
+                {
+                    var result = await context.AuthenticateAsync("Bearer");
+                    if (!result.Succeeded) { await context.ChallengeAsync("Bearer"); return; }
+                    using var s = await context.WebSockets.AcceptWebSocketAsync();
+                });
+        }
+        """)]
+    [InlineData("""
+        // [Authorize] on the controller; [AllowAnonymous] on an action.
+        using System.Threading.Tasks;
+        using Microsoft.AspNetCore.Authorization;
+        using Microsoft.AspNetCore.Mvc;
+        [Authorize]
+        public class ChatController : ControllerBase
+        {
+            [HttpGet("/chat")]
+            public async Task Get() { using var s = await HttpContext.WebSockets.AcceptWebSocketAsync(); }
+        }
+        public class StatusController : ControllerBase
+        {
+            [AllowAnonymous, HttpGet("/status")]
+            public async Task Get() { using var s = await HttpContext.WebSockets.AcceptWebSocketAsync(); }
+        }
+        """)]
+    [InlineData("""
+        // HttpListener that authenticates.
+        using System.Net;
+        using System.Threading.Tasks;
+        class Server
+        {
+            async Task RunAsync(HttpListener listener)
+            {
+                listener.AuthenticationSchemes = AuthenticationSchemes.Negotiate;
+                var context = await listener.GetContextAsync();
+                var ws = await context.AcceptWebSocketAsync(null);
+            }
+        }
+        """)]
+    [InlineData("""
+        // A handler method registered elsewhere: its registration decides.
+        using System.Threading.Tasks;
+        using Microsoft.AspNetCore.Http;
+        static class Handlers
+        {
+            public static async Task ChatAsync(HttpContext context)
+            {
+                using var socket = await context.WebSockets.AcceptWebSocketAsync();
+            }
+        }
+        """)]
+    public async Task Authenticated_or_deliberately_anonymous_code_is_silent(string source)
+    {
+        await Verify.VerifyAnalyzerAsync(source, TargetFramework.Net100, Web);
+    }
+
+    [Fact]
+    public async Task Fallback_policy_in_another_file_covers_every_endpoint()
+    {
+        const string endpoints = """
+            using Microsoft.AspNetCore.Builder;
+            using Microsoft.AspNetCore.Http;
+            static class Endpoints
+            {
+                public static void Map(WebApplication app)
+                    => app.Map("/ws", async (HttpContext context) => { using var s = await context.WebSockets.AcceptWebSocketAsync(); });
+            }
+            """;
+        const string services = """
+            using Microsoft.AspNetCore.Authorization;
+            using Microsoft.Extensions.DependencyInjection;
+            static class Services
+            {
+                public static void Add(IServiceCollection services)
+                    => services.AddAuthorization(options => options.FallbackPolicy = new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
+            }
+            """;
+
+        var test = Verify.Create(TargetFramework.Net100, Web);
+        test.TestState.Sources.Add(endpoints);
+        test.TestState.Sources.Add(services);
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task Global_AuthorizeFilter_covers_controllers()
+    {
+        const string source = """
+            using System.Threading.Tasks;
+            using Microsoft.AspNetCore.Mvc;
+            using Microsoft.AspNetCore.Mvc.Authorization;
+            using Microsoft.Extensions.DependencyInjection;
+            static class Services
+            {
+                public static void Add(IServiceCollection services)
+                    => services.AddControllers(options => options.Filters.Add(new AuthorizeFilter()));
+            }
+            public class ChatController : ControllerBase
+            {
+                [HttpGet("/chat")]
+                public async Task Get() { using var s = await HttpContext.WebSockets.AcceptWebSocketAsync(); }
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source, TargetFramework.Net100, Web);
+    }
+}

@@ -1,0 +1,295 @@
+using Microsoft.CodeAnalysis.Testing;
+using Xunit;
+using Verify = WebSocketGuard.Analyzers.Tests.Verifier<
+    WebSocketGuard.Analyzers.UnboundedOutboundQueueAnalyzer,
+    WebSocketGuard.CodeFixes.UnboundedOutboundQueueCodeFix>;
+
+namespace WebSocketGuard.Analyzers.Tests.Rules;
+
+public class UnboundedOutboundQueueAnalyzerTests
+{
+    private static DiagnosticResult Unbounded(int location, string queue) => Verify.Diagnostic().WithLocation(location).WithArguments(queue);
+
+    [Theory]
+    [InlineData(TargetFramework.Net80)]
+    [InlineData(TargetFramework.Net100)]
+    public async Task Unbounded_channel_drained_into_SendAsync_is_bounded_by_the_fix(TargetFramework framework)
+    {
+        const string source = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Channels;
+            using System.Threading.Tasks;
+
+            public sealed class ClientConnection
+            {
+                private readonly WebSocket _socket;
+                private readonly Channel<ReadOnlyMemory<byte>> _outbox = {|#0:Channel.CreateUnbounded<ReadOnlyMemory<byte>>()|};
+
+                public ClientConnection(WebSocket socket) => _socket = socket;
+
+                public bool Enqueue(ReadOnlyMemory<byte> message) => _outbox.Writer.TryWrite(message);
+
+                public async Task PumpAsync(CancellationToken cancellationToken)
+                {
+                    await foreach (var message in _outbox.Reader.ReadAllAsync(cancellationToken))
+                    {
+                        await _socket.SendAsync(message, WebSocketMessageType.Text, true, cancellationToken);
+                    }
+                }
+            }
+            """;
+        const string fixedSource = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Channels;
+            using System.Threading.Tasks;
+
+            public sealed class ClientConnection
+            {
+                private readonly WebSocket _socket;
+                private readonly Channel<ReadOnlyMemory<byte>> _outbox = Channel.CreateBounded<ReadOnlyMemory<byte>>(new BoundedChannelOptions(1024) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+
+                public ClientConnection(WebSocket socket) => _socket = socket;
+
+                public bool Enqueue(ReadOnlyMemory<byte> message) => _outbox.Writer.TryWrite(message);
+
+                public async Task PumpAsync(CancellationToken cancellationToken)
+                {
+                    await foreach (var message in _outbox.Reader.ReadAllAsync(cancellationToken))
+                    {
+                        await _socket.SendAsync(message, WebSocketMessageType.Text, true, cancellationToken);
+                    }
+                }
+            }
+            """;
+
+        await Verify.VerifyCodeFixAsync(source, fixedSource, framework, ProjectReferences.None, Unbounded(0, "_outbox"));
+    }
+
+    [Fact]
+    public async Task Fix_all_keeps_channel_options_and_bounds_a_blocking_collection()
+    {
+        const string source = """
+            using System.Collections.Concurrent;
+            using System.Net.WebSockets;
+            using System.Text;
+            using System.Threading;
+            using System.Threading.Channels;
+            using System.Threading.Tasks;
+
+            public sealed class Session
+            {
+                private readonly WebSocket _socket;
+                private readonly Channel<string> _messages = {|#0:Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleWriter = false, SingleReader = false })|};
+                private readonly BlockingCollection<byte[]> _frames = {|#1:new BlockingCollection<byte[]>()|};
+
+                public Session(WebSocket socket) => _socket = socket;
+
+                public async Task SendTextAsync(CancellationToken ct)
+                {
+                    while (await _messages.Reader.WaitToReadAsync(ct))
+                    {
+                        while (_messages.Reader.TryRead(out var text))
+                        {
+                            var bytes = Encoding.UTF8.GetBytes(text);
+                            await _socket.SendAsync(bytes, WebSocketMessageType.Text, true, ct);
+                        }
+                    }
+                }
+
+                public async Task SendFramesAsync(CancellationToken ct)
+                {
+                    foreach (var frame in _frames.GetConsumingEnumerable(ct))
+                    {
+                        await _socket.SendAsync(frame, WebSocketMessageType.Binary, true, ct);
+                    }
+                }
+            }
+            """;
+        const string fixedSource = """
+            using System.Collections.Concurrent;
+            using System.Net.WebSockets;
+            using System.Text;
+            using System.Threading;
+            using System.Threading.Channels;
+            using System.Threading.Tasks;
+
+            public sealed class Session
+            {
+                private readonly WebSocket _socket;
+                private readonly Channel<string> _messages = Channel.CreateBounded<string>(new BoundedChannelOptions(1024) { SingleWriter = false, SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+                private readonly BlockingCollection<byte[]> _frames = new BlockingCollection<byte[]>(boundedCapacity: 1024);
+
+                public Session(WebSocket socket) => _socket = socket;
+
+                public async Task SendTextAsync(CancellationToken ct)
+                {
+                    while (await _messages.Reader.WaitToReadAsync(ct))
+                    {
+                        while (_messages.Reader.TryRead(out var text))
+                        {
+                            var bytes = Encoding.UTF8.GetBytes(text);
+                            await _socket.SendAsync(bytes, WebSocketMessageType.Text, true, ct);
+                        }
+                    }
+                }
+
+                public async Task SendFramesAsync(CancellationToken ct)
+                {
+                    foreach (var frame in _frames.GetConsumingEnumerable(ct))
+                    {
+                        await _socket.SendAsync(frame, WebSocketMessageType.Binary, true, ct);
+                    }
+                }
+            }
+            """;
+
+        var test = Verify.Create(TargetFramework.Net100);
+        test.TestCode = source;
+        test.FixedCode = fixedSource;
+        test.ExpectedDiagnostics.Add(Unbounded(0, "_messages"));
+        test.ExpectedDiagnostics.Add(Unbounded(1, "_frames"));
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task ConcurrentQueue_drained_by_a_send_loop_is_reported_without_a_fix()
+    {
+        const string source = """
+            using System;
+            using System.Collections.Concurrent;
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            public sealed class Outbox
+            {
+                private readonly ConcurrentQueue<ArraySegment<byte>> _pending = {|#0:new ConcurrentQueue<ArraySegment<byte>>()|};
+
+                public void Post(ArraySegment<byte> message) => _pending.Enqueue(message);
+
+                public async Task FlushLoopAsync(WebSocket socket, CancellationToken ct)
+                {
+                    while (!ct.IsCancellationRequested)
+                    {
+                        if (_pending.TryDequeue(out var message))
+                        {
+                            await socket.SendAsync(message, WebSocketMessageType.Binary, true, ct);
+                        }
+                        else
+                        {
+                            await Task.Delay(10, ct);
+                        }
+                    }
+                }
+            }
+            """;
+
+        var test = Verify.Create(TargetFramework.Net100);
+        test.TestCode = source;
+        test.FixedCode = source;
+        test.ExpectedDiagnostics.Add(Unbounded(0, "_pending"));
+        await test.RunAsync();
+    }
+
+    [Theory]
+    [InlineData("""
+        // Already bounded.
+        using System;
+        using System.Net.WebSockets;
+        using System.Threading;
+        using System.Threading.Channels;
+        using System.Threading.Tasks;
+        sealed class C
+        {
+            private readonly Channel<byte[]> _outbox = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(256) { FullMode = BoundedChannelFullMode.DropOldest });
+            public async Task PumpAsync(WebSocket socket, CancellationToken ct)
+            {
+                await foreach (var m in _outbox.Reader.ReadAllAsync(ct))
+                    await socket.SendAsync(m, WebSocketMessageType.Binary, true, ct);
+            }
+        }
+        """)]
+    [InlineData("""
+        // An unbounded queue of inbound work: nothing from it is sent.
+        using System;
+        using System.Collections.Concurrent;
+        using System.Net.WebSockets;
+        using System.Threading;
+        using System.Threading.Channels;
+        using System.Threading.Tasks;
+        sealed class C
+        {
+            private readonly Channel<string> _inbound = Channel.CreateUnbounded<string>();
+            private readonly ConcurrentQueue<string> _log = new ConcurrentQueue<string>();
+            public async Task LoopAsync(WebSocket socket, CancellationToken ct)
+            {
+                var ack = new byte[] { 1 };
+                while (_inbound.Reader.TryRead(out var command))
+                {
+                    _log.Enqueue(command);
+                    await socket.SendAsync(ack, WebSocketMessageType.Binary, true, ct);
+                }
+            }
+        }
+        """)]
+    [InlineData("""
+        // A size check before adding.
+        using System;
+        using System.Collections.Concurrent;
+        using System.Net.WebSockets;
+        using System.Threading;
+        using System.Threading.Tasks;
+        sealed class C
+        {
+            private const int Limit = 500;
+            private readonly ConcurrentQueue<byte[]> _pending = new ConcurrentQueue<byte[]>();
+            public bool Post(byte[] message)
+            {
+                if (_pending.Count >= Limit) return false;
+                _pending.Enqueue(message);
+                return true;
+            }
+
+            public async Task FlushAsync(WebSocket socket, CancellationToken ct)
+            {
+                while (_pending.TryDequeue(out var message))
+                    await socket.SendAsync(message, WebSocketMessageType.Binary, true, ct);
+            }
+        }
+        """)]
+    [InlineData("""
+        // A queue with no sending loop in the type.
+        using System.Collections.Generic;
+        using System.Net.WebSockets;
+        sealed class C
+        {
+            private readonly Queue<string> _history = new Queue<string>();
+            public WebSocket? Socket { get; set; }
+            public void Remember(string line) => _history.Enqueue(line);
+        }
+        """)]
+    [InlineData("""
+        // BlockingCollection with a capacity.
+        using System.Collections.Concurrent;
+        using System.Net.WebSockets;
+        using System.Threading;
+        using System.Threading.Tasks;
+        sealed class C
+        {
+            private readonly BlockingCollection<byte[]> _frames = new BlockingCollection<byte[]>(boundedCapacity: 100);
+            public async Task PumpAsync(WebSocket socket, CancellationToken ct)
+            {
+                foreach (var frame in _frames.GetConsumingEnumerable(ct))
+                    await socket.SendAsync(frame, WebSocketMessageType.Binary, true, ct);
+            }
+        }
+        """)]
+    public async Task Bounded_checked_or_unrelated_queues_are_silent(string source)
+    {
+        await Verify.VerifyAnalyzerAsync(source, TargetFramework.Net100);
+    }
+}
