@@ -67,7 +67,7 @@ internal static class ServerRuleHelpers
     }
 
     /// <summary>The lambda, local function or member body that directly contains the operation.</summary>
-    public static IOperation? EnclosingFunction(this IOperation operation)
+    public static IOperation? EnclosingFunctionOrRoot(this IOperation operation)
     {
         for (var current = operation.Parent; current is not null; current = current.Parent)
         {
@@ -87,7 +87,7 @@ internal static class ServerRuleHelpers
 
     /// <summary>The method symbol of the function that directly contains the operation (lambda, local function or member).</summary>
     public static IMethodSymbol? EnclosingMethodSymbol(this IOperation operation, ISymbol containingSymbol)
-        => operation.EnclosingFunction() switch
+        => operation.EnclosingFunctionOrRoot() switch
         {
             IAnonymousFunctionOperation lambda => lambda.Symbol,
             ILocalFunctionOperation local => local.Symbol,

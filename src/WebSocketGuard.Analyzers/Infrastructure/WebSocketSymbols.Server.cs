@@ -12,7 +12,6 @@ internal sealed partial class WebSocketSymbols
     public INamedTypeSymbol? AspNetStatusCodes => Type("Microsoft.AspNetCore.Http.StatusCodes");
     public INamedTypeSymbol? AspNetResults => Type("Microsoft.AspNetCore.Http.Results");
     public INamedTypeSymbol? AspNetTypedResults => Type("Microsoft.AspNetCore.Http.TypedResults");
-    public INamedTypeSymbol? AspNetMiddleware => Type("Microsoft.AspNetCore.Http.IMiddleware");
     public INamedTypeSymbol? ApplicationBuilder => Type("Microsoft.AspNetCore.Builder.IApplicationBuilder");
     public INamedTypeSymbol? EndpointConventionBuilder => Type("Microsoft.AspNetCore.Builder.IEndpointConventionBuilder");
     public INamedTypeSymbol? EndpointRouteBuilder => Type("Microsoft.AspNetCore.Routing.IEndpointRouteBuilder");
@@ -25,18 +24,12 @@ internal sealed partial class WebSocketSymbols
     public INamedTypeSymbol? AuthorizationService => Type("Microsoft.AspNetCore.Authorization.IAuthorizationService");
     public INamedTypeSymbol? AuthorizationServiceExtensions => Type("Microsoft.AspNetCore.Authorization.AuthorizationServiceExtensions");
     public INamedTypeSymbol? AuthenticationHttpContextExtensions => Type("Microsoft.AspNetCore.Authentication.AuthenticationHttpContextExtensions");
-    public INamedTypeSymbol? ControllerBase => Type("Microsoft.AspNetCore.Mvc.ControllerBase");
     public INamedTypeSymbol? Identity => Type("System.Security.Principal.IIdentity");
     public INamedTypeSymbol? Principal => Type("System.Security.Principal.IPrincipal");
     public INamedTypeSymbol? ClaimsPrincipal => Type("System.Security.Claims.ClaimsPrincipal");
 
     public INamedTypeSymbol? Channel => Type("System.Threading.Channels.Channel");
     public INamedTypeSymbol? ChannelWriter => Type("System.Threading.Channels.ChannelWriter`1");
-    public INamedTypeSymbol? ConcurrentQueue => Type("System.Collections.Concurrent.ConcurrentQueue`1");
-    public INamedTypeSymbol? BlockingCollection => Type("System.Collections.Concurrent.BlockingCollection`1");
-    public INamedTypeSymbol? Queue => Type("System.Collections.Generic.Queue`1");
     public INamedTypeSymbol? TaskCompletionSource => Type("System.Threading.Tasks.TaskCompletionSource");
     public INamedTypeSymbol? TaskCompletionSourceOfT => Type("System.Threading.Tasks.TaskCompletionSource`1");
-    public INamedTypeSymbol? CancellationTokenSource => Type("System.Threading.CancellationTokenSource");
-    public INamedTypeSymbol? Enumerable => Type("System.Collections.Generic.IEnumerable`1");
 }

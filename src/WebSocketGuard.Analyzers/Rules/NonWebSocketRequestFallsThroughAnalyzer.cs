@@ -54,7 +54,7 @@ public sealed class NonWebSocketRequestFallsThroughAnalyzer : WebSocketAnalyzer
             return;
         }
 
-        var function = conditional.EnclosingFunction();
+        var function = conditional.EnclosingFunctionOrRoot();
         var list = ifStatement.Parent;
         if (function is null || list is null)
         {
@@ -104,7 +104,7 @@ public sealed class NonWebSocketRequestFallsThroughAnalyzer : WebSocketAnalyzer
             if (invocation.Syntax.SpanStart > ifStatement.Span.End
                 && list.Contains(invocation)
                 && invocation.IsAccept(symbols)
-                && invocation.EnclosingFunction() == function
+                && invocation.EnclosingFunctionOrRoot() == function
                 && !IsGuardedByPositiveCheck(invocation, ifStatement, symbols))
             {
                 return invocation;
@@ -142,7 +142,7 @@ public sealed class NonWebSocketRequestFallsThroughAnalyzer : WebSocketAnalyzer
 
         var builder = invocation.Receiver().GetReferencedSymbol();
         var statement = ServerRuleHelpers.StatementInList(invocation.Syntax);
-        var function = invocation.EnclosingFunction();
+        var function = invocation.EnclosingFunctionOrRoot();
         if (builder is null || statement is not ExpressionStatementSyntax || function is null)
         {
             return;
@@ -151,7 +151,7 @@ public sealed class NonWebSocketRequestFallsThroughAnalyzer : WebSocketAnalyzer
         foreach (var registration in function.Invocations())
         {
             if (registration.Syntax.Span.End >= invocation.Syntax.SpanStart
-                || registration.EnclosingFunction() != function
+                || registration.EnclosingFunctionOrRoot() != function
                 || !SymbolEqualityComparer.Default.Equals(registration.Receiver().GetReferencedSymbol(), builder)
                 || !IsPipelineRegistration(registration, symbols)
                 || !Accepts(registration, symbols))

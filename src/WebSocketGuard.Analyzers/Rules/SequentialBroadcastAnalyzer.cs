@@ -44,13 +44,13 @@ public sealed class SequentialBroadcastAnalyzer : WebSocketAnalyzer
             return;
         }
 
-        var function = loop.EnclosingFunction();
+        var function = loop.EnclosingFunctionOrRoot();
         IInvocationOperation? send = null;
         var sends = 0;
         foreach (var descendant in loop.Body.Descendants())
         {
             if (descendant is IInvocationOperation invocation
-                && invocation.EnclosingFunction() == function
+                && invocation.EnclosingFunctionOrRoot() == function
                 && invocation.AwaitOf() is not null)
             {
                 if (invocation.TargetMethod.Name == "SendAsync"

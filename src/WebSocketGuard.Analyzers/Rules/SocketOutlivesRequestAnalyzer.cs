@@ -46,7 +46,7 @@ public sealed class SocketOutlivesRequestAnalyzer : WebSocketAnalyzer
             return;
         }
 
-        var handler = candidate.EnclosingFunction();
+        var handler = candidate.EnclosingFunctionOrRoot();
         if (handler is null)
         {
             return;
@@ -82,7 +82,7 @@ public sealed class SocketOutlivesRequestAnalyzer : WebSocketAnalyzer
                 && accept.Syntax.SpanStart < reference.Syntax.SpanStart
                 && accept.IsAccept(symbols)
                 && !accept.IsHttpListenerAccept(symbols)
-                && accept.EnclosingFunction() == handler
+                && accept.EnclosingFunctionOrRoot() == handler
                 && SymbolEqualityComparer.Default.Equals(AcceptedInto(accept), reference.Local))
             {
                 return true;
@@ -117,7 +117,7 @@ public sealed class SocketOutlivesRequestAnalyzer : WebSocketAnalyzer
         for (var current = reference; current.Parent is not null && current != handler; current = current.Parent)
         {
             var parent = current.Parent;
-            if (parent is IAwaitOperation && parent.EnclosingFunction() == handler)
+            if (parent is IAwaitOperation && parent.EnclosingFunctionOrRoot() == handler)
             {
                 return null; // awaited where it is used
             }
@@ -125,13 +125,13 @@ public sealed class SocketOutlivesRequestAnalyzer : WebSocketAnalyzer
             if (parent is ISimpleAssignmentOperation { Target: IPropertyReferenceOperation { Property.IsIndexer: true } indexer } store
                 && store.Value == current
                 && IsCollection(indexer.Instance?.Type)
-                && store.EnclosingFunction() == handler)
+                && store.EnclosingFunctionOrRoot() == handler)
             {
                 how = "stored in a collection";
                 return store;
             }
 
-            if (parent is not IInvocationOperation invocation || invocation.Instance == current || invocation.EnclosingFunction() != handler)
+            if (parent is not IInvocationOperation invocation || invocation.Instance == current || invocation.EnclosingFunctionOrRoot() != handler)
             {
                 continue;
             }
@@ -219,7 +219,7 @@ public sealed class SocketOutlivesRequestAnalyzer : WebSocketAnalyzer
         {
             if (descendant is IAwaitOperation await
                 && await.Syntax.SpanStart > escape.Syntax.Span.End
-                && await.EnclosingFunction() == handler)
+                && await.EnclosingFunctionOrRoot() == handler)
             {
                 return true;
             }

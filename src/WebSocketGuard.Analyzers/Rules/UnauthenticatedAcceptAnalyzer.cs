@@ -100,7 +100,7 @@ public sealed class UnauthenticatedAcceptAnalyzer : WebSocketAnalyzer
             }
         }
 
-        if (accept.EnclosingFunction() is IAnonymousFunctionOperation || context.ContainingSymbol is not IMethodSymbol method)
+        if (accept.EnclosingFunctionOrRoot() is IAnonymousFunctionOperation || context.ContainingSymbol is not IMethodSymbol method)
         {
             return; // a lambda stored or passed elsewhere: its registration is not visible
         }
@@ -126,7 +126,7 @@ public sealed class UnauthenticatedAcceptAnalyzer : WebSocketAnalyzer
 
         if (IsMiddlewareInvoke(method, symbols) && !HasCheckBefore(accept, body, symbols))
         {
-            Report(context, accept, "the middleware does not check the user before accepting", GuardFix(accept, accept.EnclosingFunction(), method, symbols), null);
+            Report(context, accept, "the middleware does not check the user before accepting", GuardFix(accept, accept.EnclosingFunctionOrRoot(), method, symbols), null);
         }
     }
 
@@ -134,7 +134,7 @@ public sealed class UnauthenticatedAcceptAnalyzer : WebSocketAnalyzer
     private static void AnalyzeListenerAccept(OperationAnalysisContext context, IInvocationOperation accept, WebSocketSymbols symbols, Lazy<ServerSyntaxFacts> facts)
     {
         var listenerContext = accept.Instance.GetReferencedSymbol() as ILocalSymbol;
-        var function = accept.EnclosingFunction();
+        var function = accept.EnclosingFunctionOrRoot();
         if (listenerContext is null || function is null || facts.Value.ListenerAuthenticates)
         {
             return;
@@ -462,7 +462,7 @@ public sealed class UnauthenticatedAcceptAnalyzer : WebSocketAnalyzer
     private static string? GuardFix(IInvocationOperation accept, IOperation? function, IMethodSymbol? method, WebSocketSymbols symbols)
     {
         if (function is null
-            || accept.EnclosingFunction() != function
+            || accept.EnclosingFunctionOrRoot() != function
             || !ServerRuleHelpers.AllowsBareReturn(method, symbols)
             || ServerRuleHelpers.EnclosingLoop(accept.Syntax) is not null
             || ServerRuleHelpers.StatementInList(accept.Syntax) is null
