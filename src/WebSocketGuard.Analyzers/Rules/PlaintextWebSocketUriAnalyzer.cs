@@ -74,6 +74,13 @@ public sealed class PlaintextWebSocketUriAnalyzer : WebSocketAnalyzer
         context.RegisterOperationAction(c =>
         {
             var operation = c.Operation;
+
+            // Only strings can carry a URL: skip every other assignment and declaration cheaply.
+            if (operation is not IArgumentOperation && !AssignsString(operation))
+            {
+                return;
+            }
+
             if (operation is IArgumentOperation argument && IsUriConstruction(argument, symbols))
             {
                 if (GetLeadingSymbol(argument.Value) is { } source)
@@ -169,6 +176,19 @@ public sealed class PlaintextWebSocketUriAnalyzer : WebSocketAnalyzer
             default:
                 return false;
         }
+    }
+
+    private static bool AssignsString(IOperation operation)
+    {
+        var value = operation switch
+        {
+            ISimpleAssignmentOperation assignment => assignment.Value,
+            IVariableDeclaratorOperation declarator => declarator.Initializer?.Value,
+            IFieldInitializerOperation field => field.Value,
+            IPropertyInitializerOperation property => property.Value,
+            _ => null,
+        };
+        return value?.Type?.SpecialType == SpecialType.System_String;
     }
 
     // "ws://host:" + port + "/path": the URL is the whole left-nested concatenation.

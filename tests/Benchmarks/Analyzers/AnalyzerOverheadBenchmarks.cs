@@ -48,6 +48,25 @@ public class AnalyzerOverheadBenchmarks
     [Benchmark]
     public Task<ImmutableArray<Diagnostic>> WsgAnalyzers() => Analyze(_wsg);
 
+    /// <summary>Prints each analyzer's own execution time on both code bases (Roslyn's telemetry), to find the expensive one.</summary>
+    public static async Task PrintPerAnalyzerTimesAsync()
+    {
+        var benchmark = new AnalyzerOverheadBenchmarks();
+        benchmark.Setup();
+        foreach (var (name, compilation) in new[] { ("no WebSocket calls", benchmark._noWebSockets), ("WebSocket code", benchmark._webSocketCode) })
+        {
+            var options = new CompilationWithAnalyzersOptions(new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty), null, concurrentAnalysis: false, logAnalyzerExecutionTime: true);
+            var withAnalyzers = compilation.Clone().WithAnalyzers(benchmark._wsg, options);
+            await withAnalyzers.GetAnalyzerDiagnosticsAsync();
+            Console.WriteLine($"== {name}");
+            foreach (var analyzer in benchmark._wsg)
+            {
+                var telemetry = await withAnalyzers.GetAnalyzerTelemetryInfoAsync(analyzer, CancellationToken.None);
+                Console.WriteLine($"{analyzer.GetType().Name,-45} {telemetry.ExecutionTime.TotalMilliseconds,8:F1} ms");
+            }
+        }
+    }
+
     // A fresh clone per run so nothing bound in an earlier run is reused.
     private Task<ImmutableArray<Diagnostic>> Analyze(ImmutableArray<DiagnosticAnalyzer> analyzers)
         => (WebSocketCode ? _webSocketCode : _noWebSockets).Clone()
