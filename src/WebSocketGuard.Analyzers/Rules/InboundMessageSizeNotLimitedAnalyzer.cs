@@ -1,3 +1,5 @@
+using System.Collections.Generic;
+using System;
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
@@ -35,12 +37,44 @@ public sealed class InboundMessageSizeNotLimitedAnalyzer : WebSocketAnalyzer
             return;
         }
 
-        context.RegisterOperationAction(c => AnalyzeInvocation(c, symbols), OperationKind.Invocation);
+        // Appends are everywhere (StringBuilder.Append): look at them only in code blocks that receive from a WebSocket.
+        context.RegisterOperationBlockStartAction(block =>
+        {
+            var gate = new object();
+            var sawReceive = false;
+            List<IInvocationOperation>? appends = null;
+            block.RegisterOperationAction(c =>
+            {
+                var invocation = (IInvocationOperation)c.Operation;
+                lock (gate)
+                {
+                    if (invocation.TargetMethod.Name == "ReceiveAsync" && symbols.IsWebSocket(invocation.TargetMethod.ContainingType))
+                    {
+                        sawReceive = true;
+                    }
+                    else if (IsAccumulation(invocation, symbols, out _, out _))
+                    {
+                        (appends ??= new List<IInvocationOperation>()).Add(invocation);
+                    }
+                }
+            }, OperationKind.Invocation);
+            block.RegisterOperationBlockEndAction(c =>
+            {
+                if (!sawReceive || appends is null)
+                {
+                    return;
+                }
+
+                foreach (var append in appends)
+                {
+                    AnalyzeAppend(append, c.OwningSymbol, c.ReportDiagnostic, symbols);
+                }
+            });
+        });
     }
 
-    private static void AnalyzeInvocation(OperationAnalysisContext context, WebSocketSymbols symbols)
+    private static void AnalyzeAppend(IInvocationOperation append, ISymbol containingSymbol, Action<Diagnostic> report, WebSocketSymbols symbols)
     {
-        var append = (IInvocationOperation)context.Operation;
         if (!IsAccumulation(append, symbols, out var accumulator, out var sizeProperty))
         {
             return;
@@ -60,7 +94,7 @@ public sealed class InboundMessageSizeNotLimitedAnalyzer : WebSocketAnalyzer
             return;
         }
 
-        var function = ReceiveLoopHelpers.EnclosingFunction(append, context.ContainingSymbol);
+        var function = ReceiveLoopHelpers.EnclosingFunction(append, containingSymbol);
         var properties = ImmutableDictionary<string, string?>.Empty.Add(CanReturnProperty, ReceiveLoopHelpers.CanReturn(function, symbols) ? "true" : "false");
         if (sizeProperty is not null)
         {
@@ -70,7 +104,7 @@ public sealed class InboundMessageSizeNotLimitedAnalyzer : WebSocketAnalyzer
         // The server's memory is the one at stake; a client usually talks to a server it chose.
         var severity = ReceiveLoopHelpers.IsServerSocket(receive, function, symbols) == true ? DiagnosticSeverity.Warning : DiagnosticSeverity.Info;
         var name = accumulator?.Name ?? append.Instance?.Syntax.ToString() ?? "the buffer";
-        context.ReportDiagnostic(Diagnostic.Create(
+        report(Diagnostic.Create(
             Rule,
             append.Syntax.GetLocation(),
             severity,
