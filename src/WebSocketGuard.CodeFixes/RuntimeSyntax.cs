@@ -36,7 +36,7 @@ internal static class RuntimeSyntax
         }
 
         return SyntaxFactory.InvocationExpression(
-            SyntaxFactory.MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, IoFixSyntax.QualifiedType(GracefulCloseType), SyntaxFactory.IdentifierName("CloseAsync")),
+            SyntaxFactory.MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, IoFixSyntax.QualifiedTypeExpression(GracefulCloseType), SyntaxFactory.IdentifierName("CloseAsync")),
             SyntaxFactory.ArgumentList(SyntaxFactory.SeparatedList(arguments)));
     }
 }

@@ -333,6 +333,59 @@ public class CloseRacingReceiveLoopAnalyzerTests
     }
 
     [Fact]
+    public async Task Own_type_named_GracefulClose_does_not_capture_the_runtime_call()
+    {
+        const string source = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            static class GracefulClose
+            {
+                public static void Log(string message) => Console.WriteLine(message);
+            }
+
+            static class Notifier
+            {
+                public static async Task NotifyAsync(Uri endpoint, CancellationToken ct)
+                {
+                    var socket = new ClientWebSocket();
+                    await socket.ConnectAsync(endpoint, ct);
+                    GracefulClose.Log("connected");
+                    socket.{|#0:Dispose|}();
+                }
+            }
+            """;
+        const string fixedSource = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            static class GracefulClose
+            {
+                public static void Log(string message) => Console.WriteLine(message);
+            }
+
+            static class Notifier
+            {
+                public static async Task NotifyAsync(Uri endpoint, CancellationToken ct)
+                {
+                    var socket = new ClientWebSocket();
+                    await socket.ConnectAsync(endpoint, ct);
+                    GracefulClose.Log("connected");
+                    await WebSocketGuard.GracefulClose.CloseAsync(socket, WebSocketCloseStatus.NormalClosure, cancellationToken: ct);
+                    socket.Dispose();
+                }
+            }
+            """;
+
+        await Verify.VerifyCodeFixAsync(source, fixedSource, TargetFramework.Net100, ProjectReferences.Runtime,
+            Verify.Diagnostic().WithLocation(0).WithArguments(DisposeMessage("socket")));
+    }
+
+    [Fact]
     public async Task Field_socket_disposed_by_a_class_that_never_closes_it()
     {
         const string source = """

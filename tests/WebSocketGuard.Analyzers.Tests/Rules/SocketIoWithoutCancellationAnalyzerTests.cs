@@ -441,6 +441,43 @@ public class SocketIoWithoutCancellationAnalyzerTests
     }
 
     [Fact]
+    public async Task Close_with_named_arguments_keeps_the_timeout_token_with_the_runtime()
+    {
+        var test = Verify.Create(TargetFramework.Net100, ProjectReferences.Runtime);
+        test.TestCode = """
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class Session
+            {
+                async Task StopAsync(WebSocket socket, CancellationToken ct)
+                {
+                    await socket.CloseAsync(statusDescription: "bye", closeStatus: WebSocketCloseStatus.NormalClosure, cancellationToken: {|#0:CancellationToken.None|});
+                }
+            }
+            """;
+        test.FixedCode = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class Session
+            {
+                async Task StopAsync(WebSocket socket, CancellationToken ct)
+                {
+                    using var closeTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                    await socket.CloseAsync(statusDescription: "bye", closeStatus: WebSocketCloseStatus.NormalClosure, cancellationToken: closeTimeout.Token);
+                }
+            }
+            """;
+        test.CodeActionEquivalenceKey = Fix.CloseTimeoutEquivalenceKey;
+        test.ExpectedDiagnostics.Add(Verify.Diagnostic().WithLocation(0).WithArguments("CloseAsync", "ct"));
+        await test.RunAsync();
+    }
+
+    [Fact]
     public async Task Fix_all_close_timeouts_with_the_runtime_keeps_CloseOutputAsync_on_a_timeout_token()
     {
         var test = Verify.Create(TargetFramework.Net100, ProjectReferences.Runtime);
