@@ -15,7 +15,8 @@ namespace WebSocketGuard.CodeFixes;
 
 /// <summary>
 /// WSG1014: <c>CloseAsync</c> next to a receive loop becomes <c>CloseOutputAsync</c>; a dispose without a close
-/// gets <c>if (socket.State == WebSocketState.Open) await socket.CloseOutputAsync(NormalClosure, ...)</c> before it.
+/// gets <c>if (socket.State == WebSocketState.Open) await socket.CloseOutputAsync(NormalClosure, ...)</c> before it,
+/// or <c>await GracefulClose.CloseAsync(socket, NormalClosure, ...)</c> when the project references the WebSocketGuard runtime.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(CloseRacingReceiveLoopCodeFix)), Shared]
 public sealed class CloseRacingReceiveLoopCodeFix : CodeFixProvider
@@ -73,6 +74,16 @@ public sealed class CloseRacingReceiveLoopCodeFix : CodeFixProvider
     {
         var editor = await DocumentEditor.CreateAsync(document, cancellationToken).ConfigureAwait(false);
         var receiver = socket.WithoutTrivia();
+        var normalClosure = Member(IoFixSyntax.QualifiedType("System.Net.WebSockets.WebSocketCloseStatus"), "NormalClosure");
+        if (RuntimeSyntax.HasGracefulClose(editor.SemanticModel.Compilation))
+        {
+            // The runtime checks the state itself and aborts a peer that does not answer within its timeout.
+            var runtimeToken = string.IsNullOrEmpty(token) ? null : SyntaxFactory.ParseExpression(token!);
+            var graceful = SyntaxFactory.ExpressionStatement(SyntaxFactory.AwaitExpression(RuntimeSyntax.GracefulCloseCall(receiver, normalClosure, null, runtimeToken)));
+            editor.InsertBefore(dispose, FixSyntax.Annotate(graceful).WithLeadingTrivia(dispose.GetLeadingTrivia()));
+            return await IoFixSyntax.AddImportsAsync(editor, cancellationToken).ConfigureAwait(false);
+        }
+
         var isOpen = SyntaxFactory.BinaryExpression(
             SyntaxKind.EqualsExpression,
             Member(receiver, "State"),
@@ -86,7 +97,7 @@ public sealed class CloseRacingReceiveLoopCodeFix : CodeFixProvider
                     Member(receiver, "CloseOutputAsync"),
                     SyntaxFactory.ArgumentList(SyntaxFactory.SeparatedList(new[]
                     {
-                        SyntaxFactory.Argument(Member(IoFixSyntax.QualifiedType("System.Net.WebSockets.WebSocketCloseStatus"), "NormalClosure")),
+                        SyntaxFactory.Argument(normalClosure),
                         SyntaxFactory.Argument(SyntaxFactory.LiteralExpression(SyntaxKind.NullLiteralExpression)),
                         SyntaxFactory.Argument(tokenExpression),
                     })))));

@@ -21,6 +21,13 @@ internal static class IoFixSyntax
     public static TypeSyntax QualifiedType(string fullName)
         => SyntaxFactory.ParseTypeName(fullName).WithAdditionalAnnotations(Simplifier.Annotation, ImportsAnnotation);
 
+    /// <summary>
+    /// The same name in expression position (<c>Type.Member</c>): when the simplifier must keep it qualified, it stays a
+    /// member access, as the compiler parses it, rather than a qualified type name.
+    /// </summary>
+    public static ExpressionSyntax QualifiedTypeExpression(string fullName)
+        => SyntaxFactory.ParseExpression(fullName).WithAdditionalAnnotations(Simplifier.Annotation, ImportsAnnotation);
+
     /// <summary><c>System.TimeSpan.FromSeconds(n)</c>, shortened to <c>TimeSpan.FromSeconds(n)</c> with <c>using System;</c>.</summary>
     public static ExpressionSyntax TimeSpanFromSeconds(int seconds)
         => SyntaxFactory.InvocationExpression(

@@ -17,6 +17,7 @@ namespace WebSocketGuard.CodeFixes;
 /// <summary>
 /// WSG1003: adds an attempt counter before the retry loop, resets it after a successful connect, and waits a
 /// full-jitter delay that doubles from 1 s to a 30 s cap — at the end of the loop body, or in place of the fixed delay.
+/// When the project references the WebSocketGuard runtime the wait is <c>Backoff.Default.DelayAsync</c>; otherwise plain BCL code.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(ReconnectWithoutBackoffCodeFix)), Shared]
 public sealed class ReconnectWithoutBackoffCodeFix : CodeFixProvider
@@ -25,6 +26,7 @@ public sealed class ReconnectWithoutBackoffCodeFix : CodeFixProvider
     private const int BaseDelayMilliseconds = 1_000;
     private const int MaxDelayMilliseconds = 30_000;
     private const int MaxDoublings = 5; // 1 s << 5 = 32 s, capped at 30 s
+    private const string RuntimeBackoffType = "WebSocketGuard.Backoff";
 
     public override ImmutableArray<string> FixableDiagnosticIds => ImmutableArray.Create(RuleIds.ReconnectWithoutBackoff);
 
@@ -53,7 +55,7 @@ public sealed class ReconnectWithoutBackoffCodeFix : CodeFixProvider
     private sealed class FixPlan
     {
         public FixPlan(StatementSyntax loop, StatementSyntax connectStatement, StatementSyntax? fixedDelayStatement, StatementSyntax? lastStatement,
-            ExpressionSyntax? token, string attemptName, string delayName, INamedTypeSymbol math, INamedTypeSymbol random, INamedTypeSymbol task)
+            ExpressionSyntax? token, string attemptName, string delayName, INamedTypeSymbol? math, INamedTypeSymbol? random, INamedTypeSymbol? task, INamedTypeSymbol? backoff, bool configureAwait)
         {
             Loop = loop;
             ConnectStatement = connectStatement;
@@ -65,6 +67,8 @@ public sealed class ReconnectWithoutBackoffCodeFix : CodeFixProvider
             Math = math;
             Random = random;
             Task = task;
+            Backoff = backoff;
+            ConfigureAwait = configureAwait;
         }
 
         public StatementSyntax Loop { get; }
@@ -74,9 +78,15 @@ public sealed class ReconnectWithoutBackoffCodeFix : CodeFixProvider
         public ExpressionSyntax? Token { get; }
         public string AttemptName { get; }
         public string DelayName { get; }
-        public INamedTypeSymbol Math { get; }
-        public INamedTypeSymbol Random { get; }
-        public INamedTypeSymbol Task { get; }
+        public INamedTypeSymbol? Math { get; }
+        public INamedTypeSymbol? Random { get; }
+        public INamedTypeSymbol? Task { get; }
+
+        // The runtime's backoff policy; null when the project does not reference the runtime (or it cannot be named here).
+        public INamedTypeSymbol? Backoff { get; }
+
+        // The connect is awaited with ConfigureAwait(false), so the runtime wait is too.
+        public bool ConfigureAwait { get; }
     }
 
     private static FixPlan? Plan(SyntaxNode root, SemanticModel model, Diagnostic diagnostic, CancellationToken cancellationToken)
@@ -113,10 +123,11 @@ public sealed class ReconnectWithoutBackoffCodeFix : CodeFixProvider
             return null;
         }
 
+        var backoff = RuntimeBackoff(model, loop);
         var math = model.Compilation.GetTypeByMetadataName("System.Math");
         var random = model.Compilation.GetTypeByMetadataName("System.Random");
         var task = model.Compilation.GetTypeByMetadataName("System.Threading.Tasks.Task");
-        if (math is null || random is null || task is null || random.GetMembers("Shared").IsEmpty)
+        if (backoff is null && (math is null || random is null || task is null || random.GetMembers("Shared").IsEmpty))
         {
             return null;
         }
@@ -132,7 +143,11 @@ public sealed class ReconnectWithoutBackoffCodeFix : CodeFixProvider
                 return null;
             }
 
-            fixedDelayStatement = delay.Parent switch
+            // await Task.Delay(...).ConfigureAwait(false) is replaced whole.
+            var delayExpression = delay.Parent is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "ConfigureAwait", Parent: InvocationExpressionSyntax configuredDelay }
+                ? (ExpressionSyntax)configuredDelay
+                : delay;
+            fixedDelayStatement = delayExpression.Parent switch
             {
                 AwaitExpressionSyntax { Parent: ExpressionStatementSyntax statement } => statement,
                 ExpressionStatementSyntax statement => statement, // Thread.Sleep(...)
@@ -158,7 +173,24 @@ public sealed class ReconnectWithoutBackoffCodeFix : CodeFixProvider
         token ??= FindToken(model, connect, cancellationToken);
         var attemptName = UniqueName(model, loop, "reconnectAttempt");
         var delayName = UniqueName(model, loop, "reconnectDelay");
-        return new FixPlan(loop, connectStatement, fixedDelayStatement, lastStatement, token, attemptName, delayName, math, random, task);
+        return new FixPlan(loop, connectStatement, fixedDelayStatement, lastStatement, token, attemptName, delayName, math, random, task, backoff, awaited != connect);
+    }
+
+    // WebSocketGuard.Backoff when the project references the runtime and the short name Backoff means it at the loop.
+    private static INamedTypeSymbol? RuntimeBackoff(SemanticModel model, SyntaxNode loop)
+    {
+        var backoff = model.Compilation.GetTypeByMetadataName(RuntimeBackoffType);
+        if (backoff is null
+            || backoff.DeclaredAccessibility != Accessibility.Public
+            || !backoff.GetMembers("Default").Any(m => m is IPropertySymbol { IsStatic: true })
+            || !backoff.GetMembers("DelayAsync").Any(m => m is IMethodSymbol { IsStatic: false, Parameters.Length: 2 }))
+        {
+            return null;
+        }
+
+        // A type of the user's own called Backoff would capture the short name the fix writes.
+        var sameName = model.LookupNamespacesAndTypes(loop.SpanStart, name: backoff.Name);
+        return sameName.All(s => SymbolEqualityComparer.Default.Equals(s, backoff)) ? backoff : null;
     }
 
     // A simple CancellationToken argument (a name or member access) to pass on to Task.Delay.
@@ -217,19 +249,33 @@ public sealed class ReconnectWithoutBackoffCodeFix : CodeFixProvider
         editor.InsertAfter(plan.ConnectStatement, FixSyntax.Annotate(
             SyntaxFactory.ExpressionStatement(SyntaxFactory.AssignmentExpression(SyntaxKind.SimpleAssignmentExpression, attempt, Literal(0)))));
 
+        if (plan.Backoff is not null)
+        {
+            // await Backoff.Default.DelayAsync(reconnectAttempt++, token);
+            var syntax = new FixSyntax(editor.SemanticModel, plan.Loop.SpanStart);
+            var policy = SyntaxFactory.MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, syntax.Type(plan.Backoff), SyntaxFactory.IdentifierName("Default"));
+            var next = SyntaxFactory.PostfixUnaryExpression(SyntaxKind.PostIncrementExpression, attempt);
+            var arguments = plan.Token is null ? new ExpressionSyntax[] { next } : new[] { next, plan.Token.WithoutTrivia() };
+            var call = Invoke(policy, "DelayAsync", arguments);
+            var awaited = plan.ConfigureAwait ? Invoke(call, "ConfigureAwait", SyntaxFactory.LiteralExpression(SyntaxKind.FalseLiteralExpression)) : call;
+            var runtimeWait = FixSyntax.Annotate(SyntaxFactory.ExpressionStatement(SyntaxFactory.AwaitExpression(awaited)));
+            PlaceWait(editor, plan, runtimeWait);
+            return await syntax.FinishAsync(editor.GetChangedDocument(), cancellationToken).ConfigureAwait(false);
+        }
+
         // var reconnectDelay = Math.Min(30_000, 1_000 << Math.Min(reconnectAttempt, 5));
-        var math = FixSyntax.Type(generator, plan.Math);
+        var math = FixSyntax.Type(generator, plan.Math!);
         var doublings = Invoke(math, "Min", attempt, Literal(MaxDoublings));
         var uncapped = SyntaxFactory.BinaryExpression(SyntaxKind.LeftShiftExpression, Literal(BaseDelayMilliseconds), doublings);
         var capped = Invoke(math, "Min", Literal(MaxDelayMilliseconds), uncapped);
 
         // await Task.Delay(Random.Shared.Next(reconnectDelay), token);
         var jitter = Invoke(
-            SyntaxFactory.MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, FixSyntax.Type(generator, plan.Random), SyntaxFactory.IdentifierName("Shared")),
+            SyntaxFactory.MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, FixSyntax.Type(generator, plan.Random!), SyntaxFactory.IdentifierName("Shared")),
             "Next",
             delay);
         var delayArguments = plan.Token is null ? new[] { jitter } : new[] { jitter, plan.Token.WithoutTrivia() };
-        var wait = SyntaxFactory.ExpressionStatement(SyntaxFactory.AwaitExpression(Invoke(FixSyntax.Type(generator, plan.Task), "Delay", delayArguments)));
+        var wait = SyntaxFactory.ExpressionStatement(SyntaxFactory.AwaitExpression(Invoke(FixSyntax.Type(generator, plan.Task!), "Delay", delayArguments)));
 
         var backoff = new StatementSyntax[]
         {
@@ -238,17 +284,22 @@ public sealed class ReconnectWithoutBackoffCodeFix : CodeFixProvider
             wait,
         }.Select(FixSyntax.Annotate).ToArray();
 
+        PlaceWait(editor, plan, backoff);
+        return editor.GetChangedDocument();
+    }
+
+    // In place of the fixed delay, or at the end of the loop body.
+    private static void PlaceWait(DocumentEditor editor, FixPlan plan, params StatementSyntax[] wait)
+    {
         if (plan.FixedDelayStatement is not null)
         {
-            editor.InsertBefore(plan.FixedDelayStatement, backoff);
+            editor.InsertBefore(plan.FixedDelayStatement, wait);
             editor.RemoveNode(plan.FixedDelayStatement);
         }
         else if (plan.LastStatement is not null)
         {
-            editor.InsertAfter(plan.LastStatement, backoff);
+            editor.InsertAfter(plan.LastStatement, wait);
         }
-
-        return editor.GetChangedDocument();
     }
 
     // 30_000 rather than 30000: milliseconds read better with a digit separator.

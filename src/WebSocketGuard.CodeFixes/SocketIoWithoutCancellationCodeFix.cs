@@ -17,7 +17,9 @@ namespace WebSocketGuard.CodeFixes;
 
 /// <summary>
 /// WSG1010: passes the token in scope; for a close, alternatively a token that cancels after 5 seconds,
-/// so the close cannot hang on a dead peer even when the token in scope is never cancelled.
+/// so the close cannot hang on a dead peer even when the token in scope is never cancelled. When the project references
+/// the WebSocketGuard runtime, that alternative turns <c>socket.CloseAsync(...)</c> into <c>GracefulClose.CloseAsync(socket, ...)</c>,
+/// whose own 5 s bound also aborts the socket.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(SocketIoWithoutCancellationCodeFix)), Shared]
 public sealed class SocketIoWithoutCancellationCodeFix : CodeFixProvider
@@ -35,7 +37,8 @@ public sealed class SocketIoWithoutCancellationCodeFix : CodeFixProvider
     public override async Task RegisterCodeFixesAsync(CodeFixContext context)
     {
         var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        if (root is null)
+        var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
+        if (root is null || model is null)
         {
             return;
         }
@@ -48,11 +51,13 @@ public sealed class SocketIoWithoutCancellationCodeFix : CodeFixProvider
                 continue;
             }
 
-            if (diagnostic.Properties.TryGetValue(A.IsCloseProperty, out var isClose) && isClose == "true" && FindTimeoutAnchor(target) is not null)
+            var isClose = diagnostic.Properties.TryGetValue(A.IsCloseProperty, out var c) && c == "true";
+            var runtimeClose = isClose && FindRuntimeClose(model, target, context.CancellationToken) is not null;
+            if (isClose && (runtimeClose || FindTimeoutAnchor(target) is not null))
             {
                 context.RegisterCodeFix(
                     CodeAction.Create(
-                        $"Cancel the close after {CloseTimeoutSeconds} seconds",
+                        runtimeClose ? "Close with GracefulClose (aborts after 5 seconds)" : $"Cancel the close after {CloseTimeoutSeconds} seconds",
                         ct => ApplyAsync(context.Document, new[] { diagnostic }, useTimeout: true, ct),
                         CloseTimeoutEquivalenceKey),
                     diagnostic);
@@ -91,6 +96,56 @@ public sealed class SocketIoWithoutCancellationCodeFix : CodeFixProvider
         return node is ExpressionSyntax && node.Parent is ArgumentSyntax ? node : null;
     }
 
+    /// <summary>
+    /// <c>socket.CloseAsync(status, description[, token])</c> with plain positional arguments, when the project references
+    /// the runtime's GracefulClose. CloseOutputAsync keeps the BCL fix: GracefulClose waits for the peer's Close, which a
+    /// receive loop running next to CloseOutputAsync would take.
+    /// </summary>
+    private static RuntimeClose? FindRuntimeClose(SemanticModel model, SyntaxNode target, CancellationToken cancellationToken)
+    {
+        var list = target as ArgumentListSyntax ?? target.Parent?.Parent as ArgumentListSyntax;
+        if (list?.Parent is not InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "CloseAsync" } access } invocation
+            || list.Arguments.Count is not (2 or 3)
+            || list.Arguments.Any(a => a.NameColon is not null || !a.RefKindKeyword.IsKind(SyntaxKind.None))
+            || !RuntimeSyntax.HasGracefulClose(model.Compilation)
+            || model.GetSymbolInfo(invocation, cancellationToken).Symbol is not IMethodSymbol { IsStatic: false, Parameters.Length: 3 } method
+            || !DerivesFromWebSocket(method.ContainingType, model.Compilation.GetTypeByMetadataName("System.Net.WebSockets.WebSocket")))
+        {
+            return null;
+        }
+
+        return new RuntimeClose(invocation, access.Expression.WithoutTrivia(), list.Arguments[0].Expression.WithoutTrivia(), list.Arguments[1].Expression.WithoutTrivia());
+    }
+
+    private static bool DerivesFromWebSocket(INamedTypeSymbol? type, INamedTypeSymbol? webSocket)
+    {
+        for (; type is not null && webSocket is not null; type = type.BaseType)
+        {
+            if (SymbolEqualityComparer.Default.Equals(type, webSocket))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private sealed class RuntimeClose
+    {
+        public RuntimeClose(InvocationExpressionSyntax invocation, ExpressionSyntax socket, ExpressionSyntax status, ExpressionSyntax description)
+        {
+            Invocation = invocation;
+            Socket = socket;
+            Status = status;
+            Description = description;
+        }
+
+        public InvocationExpressionSyntax Invocation { get; }
+        public ExpressionSyntax Socket { get; }
+        public ExpressionSyntax Status { get; }
+        public ExpressionSyntax Description { get; }
+    }
+
     // using var closeTimeout = ...; goes before the statement making the call, which must sit in a block.
     private static StatementSyntax? FindTimeoutAnchor(SyntaxNode target)
     {
@@ -112,10 +167,18 @@ public sealed class SocketIoWithoutCancellationCodeFix : CodeFixProvider
                 continue;
             }
 
+            var isClose = diagnostic.Properties.TryGetValue(A.IsCloseProperty, out var c) && c == "true";
+            if (useTimeout && isClose && FindRuntimeClose(editor.SemanticModel, target, cancellationToken) is { } close)
+            {
+                var graceful = RuntimeSyntax.GracefulCloseCall(close.Socket, close.Status, close.Description, token: null);
+                editor.ReplaceNode(close.Invocation, FixSyntax.Annotate(graceful.WithTriviaFrom(close.Invocation)));
+                continue;
+            }
+
             ExpressionSyntax token;
             if (useTimeout)
             {
-                if (!(diagnostic.Properties.TryGetValue(A.IsCloseProperty, out var isClose) && isClose == "true")
+                if (!isClose
                     || FindTimeoutAnchor(target) is not { } anchor
                     || editor.SemanticModel.Compilation.GetTypeByMetadataName("System.Threading.CancellationTokenSource") is not { } sourceType)
                 {

@@ -218,6 +218,173 @@ public class CloseRacingReceiveLoopAnalyzerTests
         await test.RunAsync();
     }
 
+    [Theory]
+    [InlineData(TargetFramework.Net80)]
+    [InlineData(TargetFramework.Net100)]
+    public async Task Local_socket_disposed_without_close_gets_GracefulClose_with_the_runtime(TargetFramework framework)
+    {
+        const string source = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Text;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            static class Notifier
+            {
+                public static async Task NotifyAsync(Uri endpoint, string message, CancellationToken ct)
+                {
+                    var socket = new ClientWebSocket();
+                    await socket.ConnectAsync(endpoint, ct);
+                    await socket.SendAsync(Encoding.UTF8.GetBytes(message), WebSocketMessageType.Text, true, ct);
+                    socket.{|#0:Dispose|}();
+                }
+            }
+            """;
+        const string fixedSource = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Text;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using WebSocketGuard;
+
+            static class Notifier
+            {
+                public static async Task NotifyAsync(Uri endpoint, string message, CancellationToken ct)
+                {
+                    var socket = new ClientWebSocket();
+                    await socket.ConnectAsync(endpoint, ct);
+                    await socket.SendAsync(Encoding.UTF8.GetBytes(message), WebSocketMessageType.Text, true, ct);
+                    await GracefulClose.CloseAsync(socket, WebSocketCloseStatus.NormalClosure, cancellationToken: ct);
+                    socket.Dispose();
+                }
+            }
+            """;
+
+        await Verify.VerifyCodeFixAsync(source, fixedSource, framework, ProjectReferences.Runtime,
+            Verify.Diagnostic().WithLocation(0).WithArguments(DisposeMessage("socket")));
+    }
+
+    [Fact]
+    public async Task Accepted_socket_disposed_in_finally_gets_GracefulClose_without_a_token_with_the_runtime()
+    {
+        const string source = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Threading.Tasks;
+            using Microsoft.AspNetCore.Http;
+
+            sealed class PushMiddleware
+            {
+                public async Task InvokeAsync(HttpContext context)
+                {
+                    var socket = await context.WebSockets.AcceptWebSocketAsync();
+                    try
+                    {
+                        for (var i = 0; i < 10; i++)
+                        {
+                            await socket.SendAsync(BitConverter.GetBytes(i), WebSocketMessageType.Binary, true, context.RequestAborted);
+                            await Task.Delay(1000, context.RequestAborted);
+                        }
+                    }
+                    finally
+                    {
+                        socket.{|#0:Dispose|}();
+                    }
+                }
+            }
+            """;
+        const string fixedSource = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Threading.Tasks;
+            using Microsoft.AspNetCore.Http;
+            using WebSocketGuard;
+
+            sealed class PushMiddleware
+            {
+                public async Task InvokeAsync(HttpContext context)
+                {
+                    var socket = await context.WebSockets.AcceptWebSocketAsync();
+                    try
+                    {
+                        for (var i = 0; i < 10; i++)
+                        {
+                            await socket.SendAsync(BitConverter.GetBytes(i), WebSocketMessageType.Binary, true, context.RequestAborted);
+                            await Task.Delay(1000, context.RequestAborted);
+                        }
+                    }
+                    finally
+                    {
+                        await GracefulClose.CloseAsync(socket, WebSocketCloseStatus.NormalClosure);
+                        socket.Dispose();
+                    }
+                }
+            }
+            """;
+
+        var test = Verify.Create(TargetFramework.Net100, ProjectReferences.AspNetCore | ProjectReferences.Runtime);
+        test.TestCode = source;
+        test.FixedCode = fixedSource;
+        test.CodeActionEquivalenceKey = Fix.CloseBeforeDisposeEquivalenceKey;
+        test.ExpectedDiagnostics.Add(Verify.Diagnostic().WithLocation(0).WithArguments(DisposeMessage("socket")));
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task Own_type_named_GracefulClose_does_not_capture_the_runtime_call()
+    {
+        const string source = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            static class GracefulClose
+            {
+                public static void Log(string message) => Console.WriteLine(message);
+            }
+
+            static class Notifier
+            {
+                public static async Task NotifyAsync(Uri endpoint, CancellationToken ct)
+                {
+                    var socket = new ClientWebSocket();
+                    await socket.ConnectAsync(endpoint, ct);
+                    GracefulClose.Log("connected");
+                    socket.{|#0:Dispose|}();
+                }
+            }
+            """;
+        const string fixedSource = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            static class GracefulClose
+            {
+                public static void Log(string message) => Console.WriteLine(message);
+            }
+
+            static class Notifier
+            {
+                public static async Task NotifyAsync(Uri endpoint, CancellationToken ct)
+                {
+                    var socket = new ClientWebSocket();
+                    await socket.ConnectAsync(endpoint, ct);
+                    GracefulClose.Log("connected");
+                    await WebSocketGuard.GracefulClose.CloseAsync(socket, WebSocketCloseStatus.NormalClosure, cancellationToken: ct);
+                    socket.Dispose();
+                }
+            }
+            """;
+
+        await Verify.VerifyCodeFixAsync(source, fixedSource, TargetFramework.Net100, ProjectReferences.Runtime,
+            Verify.Diagnostic().WithLocation(0).WithArguments(DisposeMessage("socket")));
+    }
+
     [Fact]
     public async Task Field_socket_disposed_by_a_class_that_never_closes_it()
     {

@@ -392,6 +392,240 @@ public class ReconnectWithoutBackoffAnalyzerTests
         await test.RunAsync();
     }
 
+    // ---- with the WebSocketGuard runtime referenced, the fix waits on its Backoff ----
+
+    [Theory]
+    [InlineData(TargetFramework.Net80)]
+    [InlineData(TargetFramework.Net100)]
+    public async Task Immediate_retry_with_the_runtime_waits_on_Backoff_Default(TargetFramework framework)
+    {
+        const string source = Usings + """
+            sealed class TickerClient
+            {
+                public async Task RunAsync(Uri uri, CancellationToken ct)
+                {
+                    while (!ct.IsCancellationRequested)
+                    {
+                        using var socket = new ClientWebSocket();
+                        try
+                        {
+                            await {|#0:socket.ConnectAsync(uri, ct)|};
+                            await PumpAsync(socket, ct);
+                        }
+                        catch (WebSocketException ex)
+                        {
+                            Console.WriteLine($"disconnected: {ex.Message}");
+                        }
+                    }
+                }
+            """ + Pump;
+        const string fixedSource = Usings + "using WebSocketGuard;\n" + """
+            sealed class TickerClient
+            {
+                public async Task RunAsync(Uri uri, CancellationToken ct)
+                {
+                    var reconnectAttempt = 0;
+                    while (!ct.IsCancellationRequested)
+                    {
+                        using var socket = new ClientWebSocket();
+                        try
+                        {
+                            await socket.ConnectAsync(uri, ct);
+                            reconnectAttempt = 0;
+                            await PumpAsync(socket, ct);
+                        }
+                        catch (WebSocketException ex)
+                        {
+                            Console.WriteLine($"disconnected: {ex.Message}");
+                        }
+
+                        await Backoff.Default.DelayAsync(reconnectAttempt++, ct);
+                    }
+                }
+            """ + Pump;
+
+        await Verify.VerifyCodeFixAsync(source, fixedSource, framework, ProjectReferences.Runtime, Expected(0, "retries immediately"));
+    }
+
+    [Fact]
+    public async Task Fixed_delay_with_the_runtime_is_replaced_by_Backoff_Default()
+    {
+        const string source = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using WebSocketGuard;
+
+            sealed class FeedClient
+            {
+                private readonly CancellationTokenSource _stop = new();
+
+                public async Task RunAsync(Uri uri)
+                {
+                    while (true)
+                    {
+                        using var socket = new ClientWebSocket();
+                        try
+                        {
+                            await {|#0:socket.ConnectAsync(uri, _stop.Token)|}.ConfigureAwait(false);
+                            await PumpAsync(socket, _stop.Token).ConfigureAwait(false);
+                            return;
+                        }
+                        catch (WebSocketException)
+                        {
+                            await Task.Delay(2000, _stop.Token).ConfigureAwait(false);
+                        }
+                    }
+                }
+            """ + Pump;
+        const string fixedSource = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using WebSocketGuard;
+
+            sealed class FeedClient
+            {
+                private readonly CancellationTokenSource _stop = new();
+
+                public async Task RunAsync(Uri uri)
+                {
+                    var reconnectAttempt = 0;
+                    while (true)
+                    {
+                        using var socket = new ClientWebSocket();
+                        try
+                        {
+                            await socket.ConnectAsync(uri, _stop.Token).ConfigureAwait(false);
+                            reconnectAttempt = 0;
+                            await PumpAsync(socket, _stop.Token).ConfigureAwait(false);
+                            return;
+                        }
+                        catch (WebSocketException)
+                        {
+                            await Backoff.Default.DelayAsync(reconnectAttempt++, _stop.Token).ConfigureAwait(false);
+                        }
+                    }
+                }
+            """ + Pump;
+
+        await Verify.VerifyCodeFixAsync(source, fixedSource, TargetFramework.Net100, ProjectReferences.Runtime, Expected(0, "waits a fixed delay between attempts"));
+    }
+
+    [Fact]
+    public async Task Fix_all_with_the_runtime_adds_one_using()
+    {
+        const string source = Usings + """
+            static class Clients
+            {
+                public static async Task FirstAsync(Uri uri, CancellationToken ct)
+                {
+                    while (!ct.IsCancellationRequested)
+                    {
+                        using var socket = new ClientWebSocket();
+                        await {|#0:socket.ConnectAsync(uri, ct)|};
+                        await PumpAsync(socket, ct);
+                    }
+                }
+
+                public static async Task SecondAsync(Uri uri)
+                {
+                    while (true)
+                    {
+                        using var socket = new ClientWebSocket();
+                        await {|#1:socket.ConnectAsync(uri, CancellationToken.None)|};
+                        await PumpAsync(socket, CancellationToken.None);
+                    }
+                }
+            """ + Pump;
+        const string fixedSource = Usings + "using WebSocketGuard;\n" + """
+            static class Clients
+            {
+                public static async Task FirstAsync(Uri uri, CancellationToken ct)
+                {
+                    var reconnectAttempt = 0;
+                    while (!ct.IsCancellationRequested)
+                    {
+                        using var socket = new ClientWebSocket();
+                        await socket.ConnectAsync(uri, ct);
+                        reconnectAttempt = 0;
+                        await PumpAsync(socket, ct);
+                        await Backoff.Default.DelayAsync(reconnectAttempt++, ct);
+                    }
+                }
+
+                public static async Task SecondAsync(Uri uri)
+                {
+                    var reconnectAttempt = 0;
+                    while (true)
+                    {
+                        using var socket = new ClientWebSocket();
+                        await socket.ConnectAsync(uri, CancellationToken.None);
+                        reconnectAttempt = 0;
+                        await PumpAsync(socket, CancellationToken.None);
+                        await Backoff.Default.DelayAsync(reconnectAttempt++, CancellationToken.None);
+                    }
+                }
+            """ + Pump;
+
+        var test = Verify.Create(TargetFramework.Net100, ProjectReferences.Runtime);
+        test.TestCode = source;
+        test.FixedCode = fixedSource;
+        test.ExpectedDiagnostics.Add(Expected(0));
+        test.ExpectedDiagnostics.Add(Expected(1));
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task Own_type_named_Backoff_keeps_the_plain_fix_with_the_runtime()
+    {
+        const string source = Usings + """
+            sealed class Backoff
+            {
+                public static TimeSpan For(int attempt) => TimeSpan.FromSeconds(attempt);
+            }
+
+            sealed class TickerClient
+            {
+                public async Task RunAsync(Uri uri, CancellationToken ct)
+                {
+                    while (!ct.IsCancellationRequested)
+                    {
+                        using var socket = new ClientWebSocket();
+                        await {|#0:socket.ConnectAsync(uri, ct)|};
+                        await PumpAsync(socket, ct);
+                    }
+                }
+            """ + Pump;
+        const string fixedSource = Usings + """
+            sealed class Backoff
+            {
+                public static TimeSpan For(int attempt) => TimeSpan.FromSeconds(attempt);
+            }
+
+            sealed class TickerClient
+            {
+                public async Task RunAsync(Uri uri, CancellationToken ct)
+                {
+                    var reconnectAttempt = 0;
+                    while (!ct.IsCancellationRequested)
+                    {
+                        using var socket = new ClientWebSocket();
+                        await socket.ConnectAsync(uri, ct);
+                        reconnectAttempt = 0;
+                        await PumpAsync(socket, ct);
+                        var reconnectDelay = Math.Min(30_000, 1_000 << Math.Min(reconnectAttempt, 5));
+                        reconnectAttempt++;
+                        await Task.Delay(Random.Shared.Next(reconnectDelay), ct);
+                    }
+                }
+            """ + Pump;
+
+        await Verify.VerifyCodeFixAsync(source, fixedSource, TargetFramework.Net100, ProjectReferences.Runtime, Expected(0));
+    }
+
     [Fact]
     public async Task Growing_delays_are_silent()
     {

@@ -335,6 +335,191 @@ public class SocketIoWithoutCancellationAnalyzerTests
         await test.RunAsync();
     }
 
+    // ---- with the WebSocketGuard runtime referenced, the close-timeout action calls GracefulClose ----
+
+    [Theory]
+    [InlineData(TargetFramework.Net80)]
+    [InlineData(TargetFramework.Net100)]
+    public async Task Close_timeout_with_the_runtime_becomes_GracefulClose(TargetFramework framework)
+    {
+        var test = Verify.Create(framework, ProjectReferences.Runtime);
+        test.TestCode = """
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class Session
+            {
+                async Task StopAsync(ClientWebSocket socket, CancellationToken cancellationToken)
+                {
+                    await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", {|#0:CancellationToken.None|}).ConfigureAwait(false);
+                }
+            }
+            """;
+        test.FixedCode = """
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using WebSocketGuard;
+
+            class Session
+            {
+                async Task StopAsync(ClientWebSocket socket, CancellationToken cancellationToken)
+                {
+                    await GracefulClose.CloseAsync(socket, WebSocketCloseStatus.NormalClosure, "bye").ConfigureAwait(false);
+                }
+            }
+            """;
+        test.CodeActionEquivalenceKey = Fix.CloseTimeoutEquivalenceKey;
+        test.ExpectedDiagnostics.Add(Verify.Diagnostic().WithLocation(0).WithArguments("CloseAsync", "cancellationToken"));
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task Expression_bodied_close_with_the_runtime_becomes_GracefulClose()
+    {
+        var test = Verify.Create(TargetFramework.Net100, ProjectReferences.Runtime);
+        test.TestCode = """
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            sealed class Session(WebSocket socket)
+            {
+                public Task StopAsync(CancellationToken ct) => socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, {|#0:default|});
+            }
+            """;
+        test.FixedCode = """
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using WebSocketGuard;
+
+            sealed class Session(WebSocket socket)
+            {
+                public Task StopAsync(CancellationToken ct) => GracefulClose.CloseAsync(socket, WebSocketCloseStatus.NormalClosure, null);
+            }
+            """;
+        test.CodeActionEquivalenceKey = Fix.CloseTimeoutEquivalenceKey;
+        test.ExpectedDiagnostics.Add(Verify.Diagnostic().WithLocation(0).WithArguments("CloseAsync", "ct"));
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task Passing_the_token_with_the_runtime_stays_plain()
+    {
+        var test = Verify.Create(TargetFramework.Net100, ProjectReferences.Runtime);
+        test.TestCode = """
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class Session
+            {
+                async Task StopAsync(WebSocket socket, CancellationToken cancellationToken)
+                {
+                    await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, {|#0:CancellationToken.None|});
+                }
+            }
+            """;
+        test.FixedCode = """
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class Session
+            {
+                async Task StopAsync(WebSocket socket, CancellationToken cancellationToken)
+                {
+                    await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, cancellationToken);
+                }
+            }
+            """;
+        test.CodeActionEquivalenceKey = Fix.EquivalenceKey;
+        test.ExpectedDiagnostics.Add(Verify.Diagnostic().WithLocation(0).WithArguments("CloseAsync", "cancellationToken"));
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task Close_with_named_arguments_keeps_the_timeout_token_with_the_runtime()
+    {
+        var test = Verify.Create(TargetFramework.Net100, ProjectReferences.Runtime);
+        test.TestCode = """
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class Session
+            {
+                async Task StopAsync(WebSocket socket, CancellationToken ct)
+                {
+                    await socket.CloseAsync(statusDescription: "bye", closeStatus: WebSocketCloseStatus.NormalClosure, cancellationToken: {|#0:CancellationToken.None|});
+                }
+            }
+            """;
+        test.FixedCode = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class Session
+            {
+                async Task StopAsync(WebSocket socket, CancellationToken ct)
+                {
+                    using var closeTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                    await socket.CloseAsync(statusDescription: "bye", closeStatus: WebSocketCloseStatus.NormalClosure, cancellationToken: closeTimeout.Token);
+                }
+            }
+            """;
+        test.CodeActionEquivalenceKey = Fix.CloseTimeoutEquivalenceKey;
+        test.ExpectedDiagnostics.Add(Verify.Diagnostic().WithLocation(0).WithArguments("CloseAsync", "ct"));
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task Fix_all_close_timeouts_with_the_runtime_keeps_CloseOutputAsync_on_a_timeout_token()
+    {
+        var test = Verify.Create(TargetFramework.Net100, ProjectReferences.Runtime);
+        test.TestCode = """
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class Relay
+            {
+                async Task ShutdownAsync(WebSocket upstream, WebSocket downstream, CancellationToken ct)
+                {
+                    await upstream.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, {|#0:CancellationToken.None|});
+                    await downstream.CloseAsync(WebSocketCloseStatus.NormalClosure, null, {|#1:default|});
+                }
+            }
+            """;
+        test.FixedCode = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using WebSocketGuard;
+
+            class Relay
+            {
+                async Task ShutdownAsync(WebSocket upstream, WebSocket downstream, CancellationToken ct)
+                {
+                    using var closeTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                    await upstream.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, closeTimeout.Token);
+                    await GracefulClose.CloseAsync(downstream, WebSocketCloseStatus.NormalClosure, null);
+                }
+            }
+            """;
+        test.CodeActionEquivalenceKey = Fix.CloseTimeoutEquivalenceKey;
+        test.NumberOfFixAllIterations = 1;
+        test.ExpectedDiagnostics.Add(Verify.Diagnostic().WithLocation(0).WithArguments("CloseOutputAsync", "ct"));
+        test.ExpectedDiagnostics.Add(Verify.Diagnostic().WithLocation(1).WithArguments("CloseAsync", "ct"));
+        test.NumberOfIncrementalIterations = 2;
+        await test.RunAsync();
+    }
+
     [Fact]
     public async Task Fix_all_passes_tokens_and_names_each_close_timeout_apart()
     {
