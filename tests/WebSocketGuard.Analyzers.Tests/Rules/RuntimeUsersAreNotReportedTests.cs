@@ -424,6 +424,158 @@ public class RuntimeUsersAreNotReportedTests
         }
         """;
 
+    private const string RawReceiveLoopInsideMapWebSocket = """
+        using System.Buffers;
+        using System.Net.WebSockets;
+        using Microsoft.AspNetCore.Builder;
+        using Microsoft.Extensions.DependencyInjection;
+        using WebSocketGuard.AspNetCore;
+
+        public static class RawLoopServer
+        {
+            public static void Run(string[] args)
+            {
+                var builder = WebApplication.CreateBuilder(args);
+                builder.Services.AddWebSocketGuard(builder.Configuration);
+                var app = builder.Build();
+
+                // The runtime catches a dropped connection around the handler and closes the socket itself.
+                app.MapWebSocket("/raw", async connection =>
+                {
+                    var socket = connection.Socket;
+                    var buffer = ArrayPool<byte>.Shared.Rent(4096);
+                    try
+                    {
+                        while (socket.State == WebSocketState.Open)
+                        {
+                            var result = await socket.ReceiveAsync(buffer.AsMemory(), connection.Aborted);
+                            if (result.MessageType == WebSocketMessageType.Close)
+                            {
+                                return;
+                            }
+
+                            if (result.EndOfMessage)
+                            {
+                                await connection.Sender.SendAsync(buffer.AsMemory(0, result.Count), result.MessageType, connection.Aborted);
+                            }
+                        }
+                    }
+                    finally
+                    {
+                        ArrayPool<byte>.Shared.Return(buffer);
+                    }
+                });
+
+                app.Run();
+            }
+        }
+        """;
+
+    private const string ManualReconnectWithRuntimeBackoff = """
+        using System.Net.WebSockets;
+        using WebSocketGuard;
+
+        public sealed class TelemetryUploader
+        {
+            private readonly Backoff _backoff = new(TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1));
+
+            public async Task RunAsync(Uri endpoint, CancellationToken cancellationToken)
+            {
+                var attempt = 0;
+                while (!cancellationToken.IsCancellationRequested)
+                {
+                    using var socket = new ClientWebSocket();
+                    KeepAlive.Configure(socket.Options);
+                    try
+                    {
+                        await socket.ConnectAsync(endpoint, cancellationToken);
+                        attempt = 0;
+                        var result = await ReceiveLoop.RunAsync(socket, (message, ct) => ValueTask.CompletedTask, cancellationToken: cancellationToken);
+                        Console.WriteLine(result);
+                    }
+                    catch (WebSocketException ex)
+                    {
+                        Console.WriteLine(ex.Message);
+                    }
+
+                    await _backoff.DelayAsync(attempt++, cancellationToken);
+                }
+            }
+        }
+        """;
+
+    private const string HostedServiceWithReconnectingClient = """
+        using System.Net.WebSockets;
+        using Microsoft.Extensions.Hosting;
+        using WebSocketGuard;
+
+        public sealed class QuoteListener : BackgroundService
+        {
+            protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+            {
+                await using var socket = new ReconnectingWebSocket(new Uri("wss://quotes.example.com/stream"));
+                socket.Disconnected += (_, e) => Console.WriteLine($"disconnected: {e.Reason}");
+                await socket.StartAsync(stoppingToken);
+                await foreach (var message in socket.Messages.ReadAllAsync(stoppingToken))
+                {
+                    if (message.MessageType == WebSocketMessageType.Text)
+                    {
+                        await socket.SendTextAsync("ack:" + message.GetText(), stoppingToken);
+                    }
+                }
+            }
+        }
+        """;
+
+    private const string MiddlewareClassWithRawLoop = """
+        using System.Net.WebSockets;
+        using Microsoft.AspNetCore.Http;
+        using WebSocketGuard;
+        using WebSocketGuard.AspNetCore;
+
+        public sealed class EchoMiddleware(RequestDelegate next)
+        {
+            public async Task InvokeAsync(HttpContext context)
+            {
+                if (context.Request.Path != "/echo")
+                {
+                    await next(context);
+                    return;
+                }
+
+                var connection = await WebSocketAccept.AcceptAsync(context);
+                if (connection is null)
+                {
+                    return;
+                }
+
+                await using (connection)
+                {
+                    try
+                    {
+                        while (true)
+                        {
+                            var message = await connection.Reader.ReadAsync(connection.Aborted);
+                            if (message.IsClose)
+                            {
+                                break;
+                            }
+
+                            await connection.Sender.SendAsync(message.Payload, message.MessageType, connection.Aborted);
+                        }
+                    }
+                    catch (WebSocketException)
+                    {
+                        connection.Socket.Abort();
+                        return;
+                    }
+
+                    await GracefulClose.CloseAsync(connection.Socket, cancellationToken: connection.Aborted);
+                }
+            }
+        }
+        """;
+
     private static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.CSharp12);
 
     // What an SDK-style web project's implicit usings give every file.
@@ -448,6 +600,10 @@ public class RuntimeUsersAreNotReportedTests
         nameof(BroadcastThroughSenders),
         nameof(ClientWithSocketFactoryAndLocalhost),
         nameof(IdleTimeoutAndSenderOnAcceptedSocket),
+        nameof(RawReceiveLoopInsideMapWebSocket),
+        nameof(ManualReconnectWithRuntimeBackoff),
+        nameof(HostedServiceWithReconnectingClient),
+        nameof(MiddlewareClassWithRawLoop),
     };
 
     private static readonly Dictionary<string, string> Sources = new()
@@ -463,6 +619,10 @@ public class RuntimeUsersAreNotReportedTests
         [nameof(BroadcastThroughSenders)] = BroadcastThroughSenders,
         [nameof(ClientWithSocketFactoryAndLocalhost)] = ClientWithSocketFactoryAndLocalhost,
         [nameof(IdleTimeoutAndSenderOnAcceptedSocket)] = IdleTimeoutAndSenderOnAcceptedSocket,
+        [nameof(RawReceiveLoopInsideMapWebSocket)] = RawReceiveLoopInsideMapWebSocket,
+        [nameof(ManualReconnectWithRuntimeBackoff)] = ManualReconnectWithRuntimeBackoff,
+        [nameof(HostedServiceWithReconnectingClient)] = HostedServiceWithReconnectingClient,
+        [nameof(MiddlewareClassWithRawLoop)] = MiddlewareClassWithRawLoop,
     };
 
     [Theory]
