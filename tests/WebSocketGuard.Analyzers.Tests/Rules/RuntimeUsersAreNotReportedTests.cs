@@ -576,6 +576,95 @@ public class RuntimeUsersAreNotReportedTests
         }
         """;
 
+    private const string ClientWithBackgroundReceiveAndGracefulStop = """
+        using System.Net.WebSockets;
+        using WebSocketGuard;
+
+        public sealed class GatewayClient : IAsyncDisposable
+        {
+            private readonly ClientWebSocket _socket = new();
+            private readonly CancellationTokenSource _stop = new();
+            private WebSocketSender? _sender;
+            private Task<ReceiveLoopResult>? _receiving;
+
+            public async Task ConnectAsync(Uri endpoint, CancellationToken cancellationToken)
+            {
+                KeepAlive.Configure(_socket.Options);
+                await _socket.ConnectAsync(endpoint, cancellationToken);
+                _sender = new WebSocketSender(_socket, new WebSocketSenderOptions { MaxQueuedMessages = 256 });
+                _receiving = ReceiveLoop.RunAsync(_socket, OnMessageAsync, new ReceiveLoopOptions { MaxMessageSize = 64 * 1024 }, _stop.Token);
+            }
+
+            public ValueTask<bool> PublishAsync(string text, CancellationToken cancellationToken) =>
+                _sender?.SendTextAsync(text, cancellationToken) ?? ValueTask.FromResult(false);
+
+            private ValueTask OnMessageAsync(WebSocketMessage message, CancellationToken cancellationToken)
+            {
+                Console.WriteLine(message.GetText());
+                return ValueTask.CompletedTask;
+            }
+
+            public async ValueTask DisposeAsync()
+            {
+                if (_sender is not null)
+                {
+                    await _sender.DisposeAsync();
+                }
+
+                await GracefulClose.CloseAsync(_socket, WebSocketCloseStatus.NormalClosure, "client stopping");
+                _stop.Cancel();
+                if (_receiving is not null)
+                {
+                    await _receiving;
+                }
+
+                _socket.Dispose();
+                _stop.Dispose();
+            }
+        }
+        """;
+
+    private const string ConnectionsTrackedByTheApplication = """
+        using System.Collections.Concurrent;
+        using Microsoft.AspNetCore.Builder;
+        using Microsoft.Extensions.DependencyInjection;
+        using WebSocketGuard.AspNetCore;
+
+        public sealed class PresenceTracker
+        {
+            private readonly ConcurrentDictionary<string, WebSocketConnection> _online = new();
+
+            public void Map(WebApplication app)
+            {
+                app.MapWebSocket("/presence", async connection =>
+                {
+                    _online[connection.Id] = connection;
+                    try
+                    {
+                        while (!(await connection.Reader.ReadAsync(connection.Aborted)).IsClose)
+                        {
+                        }
+                    }
+                    finally
+                    {
+                        _online.TryRemove(connection.Id, out _);
+                    }
+                }, o => o.AllowedOrigins.Add("https://app.example.com"));
+            }
+
+            public async Task NotifyAllAsync(string text, CancellationToken cancellationToken)
+            {
+                foreach (var connection in _online.Values)
+                {
+                    await connection.Sender.SendTextAsync(text, cancellationToken);
+                }
+            }
+
+            public Task DisconnectAsync(string id) =>
+                _online.TryGetValue(id, out var connection) ? connection.CloseAsync() : Task.CompletedTask;
+        }
+        """;
+
     private static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.CSharp12);
 
     // What an SDK-style web project's implicit usings give every file.
@@ -604,6 +693,8 @@ public class RuntimeUsersAreNotReportedTests
         nameof(ManualReconnectWithRuntimeBackoff),
         nameof(HostedServiceWithReconnectingClient),
         nameof(MiddlewareClassWithRawLoop),
+        nameof(ClientWithBackgroundReceiveAndGracefulStop),
+        nameof(ConnectionsTrackedByTheApplication),
     };
 
     private static readonly Dictionary<string, string> Sources = new()
@@ -623,6 +714,8 @@ public class RuntimeUsersAreNotReportedTests
         [nameof(ManualReconnectWithRuntimeBackoff)] = ManualReconnectWithRuntimeBackoff,
         [nameof(HostedServiceWithReconnectingClient)] = HostedServiceWithReconnectingClient,
         [nameof(MiddlewareClassWithRawLoop)] = MiddlewareClassWithRawLoop,
+        [nameof(ClientWithBackgroundReceiveAndGracefulStop)] = ClientWithBackgroundReceiveAndGracefulStop,
+        [nameof(ConnectionsTrackedByTheApplication)] = ConnectionsTrackedByTheApplication,
     };
 
     [Theory]
