@@ -300,7 +300,8 @@ public sealed class MissingDeadPeerDetectionAnalyzer : WebSocketAnalyzer
 
         context.RegisterSymbolEndAction(c =>
         {
-            if (System.Threading.Volatile.Read(ref configured) != 0)
+            // MapWebSocket or AddWebSocketGuard is often in an extension class of its own; it still configures the app's sockets.
+            if (System.Threading.Volatile.Read(ref configured) != 0 || useCalls.IsEmpty || RuntimeSyntaxFacts.UsesRuntimeAccept(c.Compilation, symbols))
             {
                 return;
             }

@@ -849,6 +849,26 @@ public class MissingDeadPeerDetectionAnalyzerTests
             }
         }
         """)]
+    [InlineData("""
+        // MapWebSocket in an extension class of its own.
+        using Microsoft.AspNetCore.Builder;
+        using Microsoft.AspNetCore.Routing;
+        using WebSocketGuard.AspNetCore;
+        static class Server
+        {
+            public static void Configure(WebApplication app)
+            {
+                app.UseWebSockets();
+                app.MapChat();
+            }
+        }
+
+        static class ChatEndpoints
+        {
+            public static void MapChat(this IEndpointRouteBuilder endpoints)
+                => endpoints.MapWebSocket("/chat", connection => connection.Sender.SendTextAsync("hi").AsTask());
+        }
+        """)]
     public async Task Keep_alive_configured_by_the_runtime_is_silent(string source)
     {
         await Verify.VerifyAnalyzerAsync(source, TargetFramework.Net100, ProjectReferences.AspNetCore | ProjectReferences.Runtime);

@@ -665,6 +665,46 @@ public class RuntimeUsersAreNotReportedTests
         }
         """;
 
+    private const string EndpointsInTheirOwnExtensionClass = """
+        using Microsoft.AspNetCore.Builder;
+        using Microsoft.AspNetCore.Routing;
+        using Microsoft.Extensions.DependencyInjection;
+        using WebSocketGuard.AspNetCore;
+
+        public static class Program
+        {
+            public static void Main(string[] args)
+            {
+                var builder = WebApplication.CreateBuilder(args);
+                builder.Services.AddChat();
+                var app = builder.Build();
+                app.UseWebSockets();
+                app.MapChat();
+                app.Run();
+            }
+        }
+
+        public static class ChatServiceCollectionExtensions
+        {
+            public static IServiceCollection AddChat(this IServiceCollection services) =>
+                services.AddWebSocketGuard(configure: o => o.AllowedOrigins.Add("https://chat.example.com"));
+        }
+
+        public static class ChatEndpoints
+        {
+            public static IEndpointRouteBuilder MapChat(this IEndpointRouteBuilder endpoints)
+            {
+                endpoints.MapWebSocket("/chat", async connection =>
+                {
+                    while (!(await connection.Reader.ReadAsync(connection.Aborted)).IsClose)
+                    {
+                    }
+                });
+                return endpoints;
+            }
+        }
+        """;
+
     private static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.CSharp12);
 
     // What an SDK-style web project's implicit usings give every file.
@@ -695,6 +735,7 @@ public class RuntimeUsersAreNotReportedTests
         nameof(MiddlewareClassWithRawLoop),
         nameof(ClientWithBackgroundReceiveAndGracefulStop),
         nameof(ConnectionsTrackedByTheApplication),
+        nameof(EndpointsInTheirOwnExtensionClass),
     };
 
     private static readonly Dictionary<string, string> Sources = new()
@@ -716,6 +757,7 @@ public class RuntimeUsersAreNotReportedTests
         [nameof(MiddlewareClassWithRawLoop)] = MiddlewareClassWithRawLoop,
         [nameof(ClientWithBackgroundReceiveAndGracefulStop)] = ClientWithBackgroundReceiveAndGracefulStop,
         [nameof(ConnectionsTrackedByTheApplication)] = ConnectionsTrackedByTheApplication,
+        [nameof(EndpointsInTheirOwnExtensionClass)] = EndpointsInTheirOwnExtensionClass,
     };
 
     [Theory]
