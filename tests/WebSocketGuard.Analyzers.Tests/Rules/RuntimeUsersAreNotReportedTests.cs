@@ -705,6 +705,36 @@ public class RuntimeUsersAreNotReportedTests
         }
         """;
 
+    private const string BroadcasterBackgroundService = """
+        using System.Net.WebSockets;
+        using Microsoft.Extensions.Hosting;
+        using WebSocketGuard.AspNetCore;
+
+        public sealed class ClockBroadcaster(WebSocketConnectionRegistry registry) : BackgroundService
+        {
+            protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+            {
+                using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+                while (await timer.WaitForNextTickAsync(stoppingToken))
+                {
+                    var result = await registry.BroadcastTextToGroupAsync("clock", DateTimeOffset.UtcNow.ToString("O"), stoppingToken);
+                    if (result.Dropped > 0)
+                    {
+                        Console.WriteLine($"{result.Dropped} slow clients dropped");
+                    }
+
+                    foreach (var connection in registry.GetConnections())
+                    {
+                        if (connection.Sender.QueuedCount > 100)
+                        {
+                            await connection.CloseAsync(WebSocketCloseStatus.PolicyViolation, "too slow");
+                        }
+                    }
+                }
+            }
+        }
+        """;
+
     private static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.CSharp12);
 
     // What an SDK-style web project's implicit usings give every file.
@@ -736,6 +766,7 @@ public class RuntimeUsersAreNotReportedTests
         nameof(ClientWithBackgroundReceiveAndGracefulStop),
         nameof(ConnectionsTrackedByTheApplication),
         nameof(EndpointsInTheirOwnExtensionClass),
+        nameof(BroadcasterBackgroundService),
     };
 
     private static readonly Dictionary<string, string> Sources = new()
@@ -758,6 +789,7 @@ public class RuntimeUsersAreNotReportedTests
         [nameof(ClientWithBackgroundReceiveAndGracefulStop)] = ClientWithBackgroundReceiveAndGracefulStop,
         [nameof(ConnectionsTrackedByTheApplication)] = ConnectionsTrackedByTheApplication,
         [nameof(EndpointsInTheirOwnExtensionClass)] = EndpointsInTheirOwnExtensionClass,
+        [nameof(BroadcasterBackgroundService)] = BroadcasterBackgroundService,
     };
 
     [Theory]
