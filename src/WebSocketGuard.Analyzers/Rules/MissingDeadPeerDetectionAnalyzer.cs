@@ -217,6 +217,11 @@ public sealed class MissingDeadPeerDetectionAnalyzer : WebSocketAnalyzer
             return; // a field or property may be completed elsewhere
         }
 
+        if (target is not null && IsHandedToRuntimeKeepAlive(root, target, symbols))
+        {
+            return;
+        }
+
         if (target is null && creation.WalkUpConversions(out _) is not IArgumentOperation)
         {
             return;
@@ -224,6 +229,26 @@ public sealed class MissingDeadPeerDetectionAnalyzer : WebSocketAnalyzer
 
         Report(context.ReportDiagnostic, creation.Syntax.GetLocation(), KindCreationOptions, symbols, hasInterval,
             "WebSocketCreationOptions without a KeepAliveTimeout: a peer that vanishes without a Close frame goes unnoticed");
+    }
+
+    // KeepAlive.Configure(options) sets both interval and timeout.
+    private static bool IsHandedToRuntimeKeepAlive(IOperation root, ISymbol options, WebSocketSymbols symbols)
+    {
+        foreach (var operation in root.Descendants())
+        {
+            if (operation is IInvocationOperation invocation && symbols.IsRuntimeKeepAliveConfiguration(invocation.TargetMethod))
+            {
+                foreach (var argument in invocation.Arguments)
+                {
+                    if (SymbolEqualityComparer.Default.Equals(argument.Value.WalkDownConversions().GetReferencedSymbol(), options))
+                    {
+                        return true;
+                    }
+                }
+            }
+        }
+
+        return false;
     }
 
     // UseWebSockets: judged per type, since AddWebSockets or Configure<WebSocketOptions> elsewhere in it may set the timeout.
@@ -247,8 +272,9 @@ public sealed class MissingDeadPeerDetectionAnalyzer : WebSocketAnalyzer
                     System.Threading.Interlocked.Exchange(ref configured, 1);
                 }
             }
-            else if (IsConfigureFromConfiguration(invocation, symbols))
+            else if (IsConfigureFromConfiguration(invocation, symbols) || symbols.IsRuntimeAccept(method) || symbols.IsRuntimeKeepAliveConfiguration(method))
             {
+                // The runtime's accept sets its own keep-alive interval and timeout; ConfigureKeepAlive sets both on the options.
                 System.Threading.Interlocked.Exchange(ref configured, 1);
             }
         }, OperationKind.Invocation);
@@ -274,7 +300,8 @@ public sealed class MissingDeadPeerDetectionAnalyzer : WebSocketAnalyzer
 
         context.RegisterSymbolEndAction(c =>
         {
-            if (System.Threading.Volatile.Read(ref configured) != 0)
+            // MapWebSocket or AddWebSocketGuard is often in an extension class of its own; it still configures the app's sockets.
+            if (System.Threading.Volatile.Read(ref configured) != 0 || useCalls.IsEmpty || RuntimeSyntaxFacts.UsesRuntimeAccept(c.Compilation, symbols))
             {
                 return;
             }

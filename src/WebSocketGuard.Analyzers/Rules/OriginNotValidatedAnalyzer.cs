@@ -31,10 +31,11 @@ public sealed class OriginNotValidatedAnalyzer : WebSocketAnalyzer
     private protected override void OnCompilationStart(CompilationStartAnalysisContext context, WebSocketSymbols symbols)
     {
         var facts = new Lazy<ServerSyntaxFacts>(() => ServerSyntaxFacts.ForCompilation(context.Compilation));
-        context.RegisterOperationAction(c => AnalyzeInvocation(c, symbols, facts), OperationKind.Invocation);
+        var runtimeAccept = new Lazy<bool>(() => RuntimeSyntaxFacts.UsesRuntimeAccept(context.Compilation, symbols));
+        context.RegisterOperationAction(c => AnalyzeInvocation(c, symbols, facts, runtimeAccept), OperationKind.Invocation);
     }
 
-    private static void AnalyzeInvocation(OperationAnalysisContext context, WebSocketSymbols symbols, Lazy<ServerSyntaxFacts> facts)
+    private static void AnalyzeInvocation(OperationAnalysisContext context, WebSocketSymbols symbols, Lazy<ServerSyntaxFacts> facts, Lazy<bool> runtimeAccept)
     {
         var invocation = (IInvocationOperation)context.Operation;
         var isUse = invocation.TargetMethod.Name == "UseWebSockets"
@@ -44,7 +45,8 @@ public sealed class OriginNotValidatedAnalyzer : WebSocketAnalyzer
             return;
         }
 
-        if (facts.Value.OriginRestricted || (!isUse && facts.Value.UsesWebSocketsMiddleware && !invocation.IsHttpListenerAccept(symbols)))
+        // Our runtime's accept checks Origin against its own allow-list, which is empty (refuse every browser origin) by default.
+        if (facts.Value.OriginRestricted || runtimeAccept.Value || (!isUse && facts.Value.UsesWebSocketsMiddleware && !invocation.IsHttpListenerAccept(symbols)))
         {
             return;
         }

@@ -323,6 +323,11 @@ public sealed class ReceiveLoopWithoutErrorHandlingAnalyzer : WebSocketAnalyzer
             return false;
         }
 
+        if (symbols.IsRuntimeAccept(method))
+        {
+            return false; // our MapWebSocket catches a dropped connection around its handler and closes the socket
+        }
+
         var receiver = method.IsExtensionMethod && method.Parameters.Length > 0 ? method.Parameters[0].Type : method.ContainingType;
         return IsOrImplements(receiver, symbols.AspNetApplicationBuilder) || IsOrImplements(receiver, symbols.AspNetEndpointRouteBuilder);
     }

@@ -769,4 +769,136 @@ public class MissingDeadPeerDetectionAnalyzerTests
         test.NumberOfFixAllIterations = 2;
         await test.RunAsync();
     }
+
+    // ---- the runtime configures keep-alive with a timeout: its users are not reported ----
+
+    [Theory]
+    [InlineData("""
+        // UseWebSockets next to MapWebSocket, whose accept sets interval and timeout.
+        using Microsoft.AspNetCore.Builder;
+        using WebSocketGuard.AspNetCore;
+        static class Server
+        {
+            public static void Configure(WebApplication app)
+            {
+                app.UseWebSockets();
+                app.MapWebSocket("/ws", connection => connection.Sender.SendTextAsync("hi").AsTask());
+            }
+        }
+        """)]
+    [InlineData("""
+        // Startup: AddWebSocketGuard in ConfigureServices, UseWebSockets in Configure.
+        using Microsoft.AspNetCore.Builder;
+        using Microsoft.Extensions.DependencyInjection;
+        using WebSocketGuard.AspNetCore;
+        public class Startup
+        {
+            public void ConfigureServices(IServiceCollection services) => services.AddWebSocketGuard();
+
+            public void Configure(IApplicationBuilder app) => app.UseWebSockets();
+        }
+        """)]
+    [InlineData("""
+        // Options completed by ConfigureKeepAlive.
+        using Microsoft.AspNetCore.Builder;
+        using WebSocketGuard.AspNetCore;
+        static class Server
+        {
+            public static void Configure(WebApplication app)
+            {
+                var options = new WebSocketOptions();
+                options.ConfigureKeepAlive();
+                app.UseWebSockets(options);
+            }
+        }
+        """)]
+    [InlineData("""
+        // Middleware accepting through WebSocketAccept.
+        using Microsoft.AspNetCore.Builder;
+        using WebSocketGuard.AspNetCore;
+        static class Server
+        {
+            public static void Configure(WebApplication app)
+            {
+                app.UseWebSockets();
+                app.Use(async (context, next) =>
+                {
+                    if (context.Request.Path != "/ws")
+                    {
+                        await next(context);
+                        return;
+                    }
+
+                    await using var connection = await WebSocketAccept.AcceptAsync(context);
+                });
+            }
+        }
+        """)]
+    [InlineData("""
+        // Creation options completed by KeepAlive.Configure.
+        using System.IO;
+        using System.Net.WebSockets;
+        using WebSocketGuard;
+        class Server
+        {
+            WebSocket Wrap(Stream stream)
+            {
+                var options = new WebSocketCreationOptions { IsServer = true };
+                KeepAlive.Configure(options);
+                return WebSocket.CreateFromStream(stream, options);
+            }
+        }
+        """)]
+    [InlineData("""
+        // MapWebSocket in an extension class of its own.
+        using Microsoft.AspNetCore.Builder;
+        using Microsoft.AspNetCore.Routing;
+        using WebSocketGuard.AspNetCore;
+        static class Server
+        {
+            public static void Configure(WebApplication app)
+            {
+                app.UseWebSockets();
+                app.MapChat();
+            }
+        }
+
+        static class ChatEndpoints
+        {
+            public static void MapChat(this IEndpointRouteBuilder endpoints)
+                => endpoints.MapWebSocket("/chat", connection => connection.Sender.SendTextAsync("hi").AsTask());
+        }
+        """)]
+    public async Task Keep_alive_configured_by_the_runtime_is_silent(string source)
+    {
+        await Verify.VerifyAnalyzerAsync(source, TargetFramework.Net100, ProjectReferences.AspNetCore | ProjectReferences.Runtime);
+        await Verify.VerifyAnalyzerAsync(source, TargetFramework.Net80, ProjectReferences.AspNetCore | ProjectReferences.Runtime);
+    }
+
+    [Fact]
+    public async Task KeepAlive_Configure_on_other_options_does_not_count()
+    {
+        const string source = """
+            using System.IO;
+            using System.Net.WebSockets;
+            using WebSocketGuard;
+
+            class Server
+            {
+                WebSocket Wrap(Stream stream)
+                {
+                    var configured = new WebSocketCreationOptions();
+                    KeepAlive.Configure(configured);
+                    var options = {|#0:new WebSocketCreationOptions { IsServer = true }|};
+                    return WebSocket.CreateFromStream(stream, options);
+                }
+            }
+            """;
+
+        var test = Verify.Create(TargetFramework.Net100, ProjectReferences.AspNetCore | ProjectReferences.Runtime);
+        test.TestCode = source;
+        test.ExpectedDiagnostics.Add(Verify.Diagnostic().WithLocation(0).WithArguments(
+            "WebSocketCreationOptions without a KeepAliveTimeout: a peer that vanishes without a Close frame goes unnoticed"));
+        await test.RunAsync();
+    }
 }

@@ -254,4 +254,99 @@ public class OriginNotValidatedAnalyzerTests
     {
         await Verify.VerifyAnalyzerAsync(source, TargetFramework.Net100, Web);
     }
+
+    // The runtime refuses every origin outside its allow-list, which is empty by default: using it is a restriction.
+    [Theory]
+    [InlineData("""
+        // MapWebSocket with the default (empty) allow-list, next to UseWebSockets.
+        using Microsoft.AspNetCore.Builder;
+        using Microsoft.Extensions.DependencyInjection;
+        using WebSocketGuard.AspNetCore;
+        static class P
+        {
+            public static void Configure(WebApplicationBuilder builder)
+            {
+                builder.Services.AddSession();
+                builder.Services.AddWebSocketGuard();
+                var app = builder.Build();
+                app.UseWebSockets();
+                app.MapWebSocket("/ws", connection => connection.Sender.SendTextAsync("hi").AsTask());
+            }
+        }
+        """)]
+    [InlineData("""
+        // Middleware accepting through WebSocketAccept.
+        using Microsoft.AspNetCore.Builder;
+        using WebSocketGuard.AspNetCore;
+        static class P
+        {
+            public static void Configure(WebApplication app)
+            {
+                app.UseWebSockets();
+                app.Use(async (context, next) =>
+                {
+                    if (context.Request.Path != "/ws")
+                    {
+                        await next(context);
+                        return;
+                    }
+
+                    var connection = await WebSocketAccept.AcceptAsync(context);
+                    if (connection is null)
+                    {
+                        return;
+                    }
+
+                    await connection.DisposeAsync();
+                });
+            }
+        }
+        """)]
+    [InlineData("""
+        // Startup: services from AddWebSocketGuard, UseWebSockets in Configure.
+        using Microsoft.AspNetCore.Builder;
+        using Microsoft.Extensions.Configuration;
+        using Microsoft.Extensions.DependencyInjection;
+        using WebSocketGuard.AspNetCore;
+        public class Startup(IConfiguration configuration)
+        {
+            public void ConfigureServices(IServiceCollection services) => services.AddWebSocketGuard(configuration);
+
+            public void Configure(IApplicationBuilder app) => app.UseWebSockets();
+        }
+        """)]
+    public async Task Accepting_through_the_runtime_is_an_origin_restriction(string source)
+    {
+        await Verify.VerifyAnalyzerAsync(source, TargetFramework.Net100, Web | ProjectReferences.Runtime);
+    }
+
+    [Fact]
+    public async Task A_look_alike_MapWebSocket_without_the_runtime_is_no_restriction()
+    {
+        const string source = """
+            using System;
+            using System.Threading.Tasks;
+            using Microsoft.AspNetCore.Builder;
+            using Microsoft.AspNetCore.Http;
+            using Microsoft.AspNetCore.Routing;
+            static class OwnExtensions
+            {
+                public static void MapWebSocket(this IEndpointRouteBuilder endpoints, string pattern, RequestDelegate handler) => endpoints.Map(pattern, handler);
+            }
+
+            static class P
+            {
+                public static void Configure(WebApplication app)
+                {
+                    {|#0:app.UseWebSockets()|};
+                    app.MapWebSocket("/ws", async context => await context.WebSockets.AcceptWebSocketAsync());
+                }
+            }
+            """;
+
+        var test = Verify.Create(TargetFramework.Net100, Web);
+        test.TestCode = source;
+        test.ExpectedDiagnostics.Add(Verify.Diagnostic(DiagnosticSeverity.Info).WithLocation(0).WithArguments(UseWithoutCookies));
+        await test.RunAsync();
+    }
 }

@@ -776,4 +776,62 @@ public class ReceiveLoopWithoutErrorHandlingAnalyzerTests
 
         await Verify.VerifyAnalyzerAsync(source, TargetFramework.Net100, ProjectReferences.AspNetCore);
     }
+
+    [Fact]
+    public async Task Loops_in_a_runtime_MapWebSocket_handler_are_silent_but_not_under_plain_middleware()
+    {
+        // MapWebSocket catches a dropped connection around its handler; WebSocketAccept in middleware leaves that to the caller.
+        const string source = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using Microsoft.AspNetCore.Builder;
+            using WebSocketGuard.AspNetCore;
+
+            static class Endpoints
+            {
+                public static void Map(WebApplication app)
+                {
+                    app.MapWebSocket("/echo", connection => EchoAsync(connection.Socket, connection.Aborted));
+
+                    app.MapWebSocket("/inline", async connection =>
+                    {
+                        var buffer = new byte[1024];
+                        while (!(await connection.Socket.ReceiveAsync(buffer, connection.Aborted)).CloseStatus.HasValue)
+                        {
+                        }
+                    });
+
+                    app.Use(async (context, next) =>
+                    {
+                        var connection = await WebSocketAccept.AcceptAsync(context);
+                        if (connection is null)
+                        {
+                            await next(context);
+                            return;
+                        }
+
+                        var buffer = new byte[1024];
+                        {|#0:while|} (!(await connection.Socket.ReceiveAsync(buffer, connection.Aborted)).CloseStatus.HasValue)
+                        {
+                        }
+                    });
+                }
+
+                private static async Task EchoAsync(WebSocket socket, CancellationToken ct)
+                {
+                    var buffer = new byte[4096];
+                    var result = await socket.ReceiveAsync(buffer, ct);
+                    while (!result.CloseStatus.HasValue)
+                    {
+                        await socket.SendAsync(new ArraySegment<byte>(buffer, 0, result.Count), result.MessageType, result.EndOfMessage, ct);
+                        result = await socket.ReceiveAsync(buffer, ct);
+                    }
+                }
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source, TargetFramework.Net100, ProjectReferences.AspNetCore | ProjectReferences.Runtime, Expected(0));
+    }
 }

@@ -608,4 +608,50 @@ public class UnauthenticatedAcceptAnalyzerTests
 
         await Verify.VerifyAnalyzerAsync(source, TargetFramework.Net100, Web);
     }
+
+    [Fact]
+    public async Task Runtime_accepts_require_a_user_themselves_but_do_not_cover_a_raw_accept_next_to_them()
+    {
+        // MapWebSocket and WebSocketAccept refuse anonymous users unless AllowAnonymous is set.
+        const string source = """
+            using System.Threading.Tasks;
+            using Microsoft.AspNetCore.Builder;
+            using Microsoft.AspNetCore.Http;
+            using Microsoft.AspNetCore.Mvc;
+            using WebSocketGuard.AspNetCore;
+
+            static class Endpoints
+            {
+                public static void Map(WebApplication app)
+                {
+                    app.MapWebSocket("/chat", connection => connection.Sender.SendTextAsync("hi").AsTask());
+                    app.MapWebSocket("/public", connection => connection.Sender.SendTextAsync("hi").AsTask(), o => o.AllowAnonymous = true);
+                    app.Use(async (context, next) =>
+                    {
+                        await using var connection = await WebSocketAccept.AcceptAsync(context);
+                        if (connection is null)
+                        {
+                            await next(context);
+                        }
+                    });
+
+                    app.Map("/legacy", async (HttpContext context) =>
+                    {
+                        using var socket = await {|#0:context.WebSockets.AcceptWebSocketAsync()|};
+                    });
+                }
+            }
+
+            public class StreamController : ControllerBase
+            {
+                [HttpGet("/stream")]
+                public async Task Get()
+                {
+                    await using var connection = await WebSocketAccept.AcceptAsync(HttpContext);
+                }
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source, TargetFramework.Net100, Web | ProjectReferences.Runtime, Endpoint(0));
+    }
 }
