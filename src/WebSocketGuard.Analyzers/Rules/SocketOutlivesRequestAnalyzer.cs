@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
@@ -33,13 +34,40 @@ public sealed class SocketOutlivesRequestAnalyzer : WebSocketAnalyzer
             return;
         }
 
-        // Judged at the call that lets the socket go, so the diagnostic (and its fix) stays local to that call.
-        context.RegisterOperationAction(c => AnalyzeCandidate(c, symbols), OperationKind.Invocation, OperationKind.SimpleAssignment);
+        // Judged at the call that lets the socket go, so the diagnostic (and its fix) stays local to that call;
+        // only code blocks that accept a WebSocket are looked at, since every call with arguments is a candidate.
+        context.RegisterOperationBlockStartAction(block =>
+        {
+            var gate = new object();
+            var sawAccept = false;
+            List<IOperation>? candidates = null;
+            block.RegisterOperationAction(c =>
+            {
+                lock (gate)
+                {
+                    if (c.Operation is IInvocationOperation accept && accept.IsAccept(symbols) && !accept.IsHttpListenerAccept(symbols))
+                    {
+                        sawAccept = true;
+                    }
+
+                    (candidates ??= new List<IOperation>()).Add(c.Operation);
+                }
+            }, OperationKind.Invocation, OperationKind.SimpleAssignment);
+            block.RegisterOperationBlockEndAction(c =>
+            {
+                if (sawAccept && candidates is not null)
+                {
+                    foreach (var candidate in candidates)
+                    {
+                        AnalyzeCandidate(candidate, c.ReportDiagnostic, symbols);
+                    }
+                }
+            });
+        });
     }
 
-    private static void AnalyzeCandidate(OperationAnalysisContext context, WebSocketSymbols symbols)
+    private static void AnalyzeCandidate(IOperation candidate, System.Action<Diagnostic> report, WebSocketSymbols symbols)
     {
-        var candidate = context.Operation;
         if (candidate is IInvocationOperation { Arguments.IsEmpty: true }
             || (candidate is ISimpleAssignmentOperation { Target: not IPropertyReferenceOperation { Property.IsIndexer: true } }))
         {
@@ -68,7 +96,7 @@ public sealed class SocketOutlivesRequestAnalyzer : WebSocketAnalyzer
             }
 
             var properties = ImmutableDictionary<string, string?>.Empty.Add(CanAwaitProperty, canAwait ? "true" : "false");
-            context.ReportDiagnostic(Diagnostic.Create(Rule, escape.Syntax.GetLocation(), properties, reference.Local.Name, how));
+            report(Diagnostic.Create(Rule, escape.Syntax.GetLocation(), properties, reference.Local.Name, how));
             return;
         }
     }
