@@ -20,9 +20,10 @@ internal sealed class EndOfMessageReaderPlan
     private const string ReaderName = "reader";
     private const string MessageName = "message";
 
-    private EndOfMessageReaderPlan(WhileStatementSyntax loop, LocalDeclarationStatementSyntax receiveStatement, ExpressionSyntax socket, ArgumentSyntax? token, Dictionary<SyntaxNode, ExpressionSyntax> replacements)
+    private EndOfMessageReaderPlan(WhileStatementSyntax loop, LocalDeclarationStatementSyntax receiveStatement, LocalDeclarationStatementSyntax? bufferDeclaration, ExpressionSyntax socket, ArgumentSyntax? token, Dictionary<SyntaxNode, ExpressionSyntax> replacements)
     {
         Loop = loop;
+        BufferDeclaration = bufferDeclaration;
         ReceiveStatement = receiveStatement;
         Socket = socket;
         Token = token;
@@ -32,6 +33,9 @@ internal sealed class EndOfMessageReaderPlan
     private WhileStatementSyntax Loop { get; }
 
     private LocalDeclarationStatementSyntax ReceiveStatement { get; }
+
+    // 'var buffer = new byte[n];' next to the loop, dead once the loop reads messages.
+    private LocalDeclarationStatementSyntax? BufferDeclaration { get; }
 
     private ExpressionSyntax Socket { get; }
 
@@ -184,7 +188,18 @@ internal sealed class EndOfMessageReaderPlan
         }
 
         var token = receive.ArgumentList.Arguments.Count == 2 ? receive.ArgumentList.Arguments[1] : null;
-        return new EndOfMessageReaderPlan(loop, statement, socket, token, replacements);
+        var bufferDeclaration = bufferSymbol.DeclaringSyntaxReferences.Length == 1
+            && bufferSymbol.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken) is VariableDeclaratorSyntax
+            {
+                Initializer.Value: ArrayCreationExpressionSyntax { Initializer: null, Type.RankSpecifiers: { Count: 1 } ranks },
+                Parent.Parent: LocalDeclarationStatementSyntax { Declaration.Variables.Count: 1, UsingKeyword.RawKind: 0 } declaration,
+            }
+            && ranks[0].Sizes.Count == 1
+            && ranks[0].Sizes[0] is LiteralExpressionSyntax or IdentifierNameSyntax
+            && declaration.Parent == loop.Parent
+            ? declaration
+            : null;
+        return new EndOfMessageReaderPlan(loop, statement, bufferDeclaration, socket, token, replacements);
     }
 
     public static async Task<Document> ApplyAsync(Document document, EndOfMessageReaderPlan plan, CancellationToken cancellationToken)
@@ -227,7 +242,18 @@ internal sealed class EndOfMessageReaderPlan
 
         var block = (BlockSyntax)plan.Loop.Parent!;
         var index = block.Statements.IndexOf(plan.Loop);
+        var bufferIndex = plan.BufferDeclaration is null ? -1 : block.Statements.IndexOf(plan.BufferDeclaration);
+        if (bufferIndex == index - 1)
+        {
+            createReader = createReader.WithLeadingTrivia(plan.BufferDeclaration!.GetLeadingTrivia());
+        }
+
         var statements = block.Statements.RemoveAt(index).InsertRange(index, new StatementSyntax[] { createReader, newLoop });
+        if (bufferIndex >= 0 && bufferIndex < index)
+        {
+            statements = statements.RemoveAt(bufferIndex);
+        }
+
         document = document.WithSyntaxRoot(root.ReplaceNode(block, block.WithStatements(statements)));
         return await syntax.FinishAsync(document, cancellationToken).ConfigureAwait(false);
     }

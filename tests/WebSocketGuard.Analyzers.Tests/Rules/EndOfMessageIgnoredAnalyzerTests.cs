@@ -774,7 +774,6 @@ public class EndOfMessageIgnoredAnalyzerTests
             {
                 async Task ListenAsync(ClientWebSocket socket, Action<string> onMessage, CancellationToken ct)
                 {
-                    var buffer = new byte[4096];
                     using var reader = new WebSocketMessageReader(socket);
                     while (socket.State == WebSocketState.Open)
                     {
@@ -842,7 +841,6 @@ public class EndOfMessageIgnoredAnalyzerTests
             {
                 async Task RunAsync(WebSocket socket, Action<Quote?> onQuote)
                 {
-                    var buffer = new byte[8192];
                     using var reader = new WebSocketMessageReader(socket);
                     while (true)
                     {
@@ -894,6 +892,42 @@ public class EndOfMessageIgnoredAnalyzerTests
                             onBinary(new ArraySegment<byte>(buffer, 0, result.Count));
                         }
                     }
+                }
+            }
+            """;
+
+        var test = Verify.Create(TargetFramework.Net100, ProjectReferences.Runtime);
+        test.TestCode = source;
+        test.FixedCode = source;
+        test.CodeActionEquivalenceKey = Fix.ReaderEquivalenceKey;
+        test.ExpectedDiagnostics.Add(Verify.Diagnostic().WithLocation(0).WithLocation(1).WithArguments("GetString"));
+        test.FixedState.ExpectedDiagnostics.Add(Verify.Diagnostic().WithLocation(0).WithLocation(1).WithArguments("GetString"));
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task Runtime_fix_is_not_offered_when_the_buffer_is_read_after_the_loop()
+    {
+        // After the loop the code still reads what the last receive left in the buffer; the reader would not fill it.
+        const string source = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Text;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class LastWords
+            {
+                async Task<string> ListenAsync(WebSocket socket, Action<string> onMessage, CancellationToken ct)
+                {
+                    var buffer = new byte[1024];
+                    while (socket.State == WebSocketState.Open)
+                    {
+                        var result = await {|#0:socket.ReceiveAsync(buffer, ct)|};
+                        onMessage({|#1:Encoding.UTF8.GetString(buffer, 0, result.Count)|});
+                    }
+
+                    return Convert.ToBase64String(buffer);
                 }
             }
             """;
