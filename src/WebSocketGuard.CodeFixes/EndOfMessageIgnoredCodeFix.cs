@@ -12,6 +12,7 @@ using Microsoft.CodeAnalysis.Editing;
 using Microsoft.CodeAnalysis.Simplification;
 using WebSocketGuard.Analyzers;
 using A = WebSocketGuard.Analyzers.EndOfMessageIgnoredAnalyzer;
+using ReaderPlan = WebSocketGuard.CodeFixes.EndOfMessageReaderPlan;
 
 namespace WebSocketGuard.CodeFixes;
 
@@ -23,6 +24,7 @@ namespace WebSocketGuard.CodeFixes;
 public sealed class EndOfMessageIgnoredCodeFix : CodeFixProvider
 {
     public const string EquivalenceKey = "WSG1008.ReceiveWholeMessage";
+    public const string ReaderEquivalenceKey = "WSG1008.WebSocketMessageReader";
     private const string LengthName = "messageLength";
 
     public override ImmutableArray<string> FixableDiagnosticIds => ImmutableArray.Create(RuleIds.EndOfMessageIgnored);
@@ -47,6 +49,13 @@ public sealed class EndOfMessageIgnoredCodeFix : CodeFixProvider
             {
                 context.RegisterCodeFix(
                     CodeAction.Create("Receive until EndOfMessage", ct => ApplyAsync(context.Document, plan, canReturn, ct), EquivalenceKey),
+                    diagnostic);
+            }
+
+            if (receive is not null && ReaderPlan.TryCreate(receive, model, context.CancellationToken) is { } readerPlan)
+            {
+                context.RegisterCodeFix(
+                    CodeAction.Create("Read whole messages with WebSocketMessageReader", ct => ReaderPlan.ApplyAsync(context.Document, readerPlan, ct), ReaderEquivalenceKey),
                     diagnostic);
             }
         }

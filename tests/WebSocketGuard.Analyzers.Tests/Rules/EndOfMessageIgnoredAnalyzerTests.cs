@@ -4,6 +4,8 @@ using Verify = WebSocketGuard.Analyzers.Tests.Verifier<
     WebSocketGuard.Analyzers.EndOfMessageIgnoredAnalyzer,
     WebSocketGuard.CodeFixes.EndOfMessageIgnoredCodeFix>;
 
+using Fix = WebSocketGuard.CodeFixes.EndOfMessageIgnoredCodeFix;
+
 namespace WebSocketGuard.Analyzers.Tests.Rules;
 
 public class EndOfMessageIgnoredAnalyzerTests
@@ -728,5 +730,214 @@ public class EndOfMessageIgnoredAnalyzerTests
             """;
 
         await Verify.VerifyAnalyzerAsync(source, TargetFramework.Net100, ProjectReferences.AspNetCore);
+    }
+
+    [Fact]
+    public async Task Runtime_fix_reads_whole_messages_with_a_message_reader()
+    {
+        const string source = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Text;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class ChatClient
+            {
+                async Task ListenAsync(ClientWebSocket socket, Action<string> onMessage, CancellationToken ct)
+                {
+                    var buffer = new byte[4096];
+                    while (socket.State == WebSocketState.Open)
+                    {
+                        var result = await {|#0:socket.ReceiveAsync(new ArraySegment<byte>(buffer), ct)|};
+                        if (result.MessageType == WebSocketMessageType.Close)
+                        {
+                            await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, ct);
+                            break;
+                        }
+
+                        Console.WriteLine($"{result.MessageType}: {result.Count} bytes");
+                        onMessage({|#1:Encoding.UTF8.GetString(buffer, 0, result.Count)|});
+                    }
+                }
+            }
+            """;
+        const string fixedSource = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Text;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using WebSocketGuard;
+
+            class ChatClient
+            {
+                async Task ListenAsync(ClientWebSocket socket, Action<string> onMessage, CancellationToken ct)
+                {
+                    using var reader = new WebSocketMessageReader(socket);
+                    while (socket.State == WebSocketState.Open)
+                    {
+                        var message = await reader.ReadAsync(ct);
+                        if (message.IsClose)
+                        {
+                            await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, ct);
+                            break;
+                        }
+
+                        Console.WriteLine($"{message.MessageType}: {message.Payload.Length} bytes");
+                        onMessage(message.GetText());
+                    }
+                }
+            }
+            """;
+
+        var test = Verify.Create(TargetFramework.Net100, ProjectReferences.Runtime);
+        test.TestCode = source;
+        test.FixedCode = fixedSource;
+        test.CodeActionEquivalenceKey = Fix.ReaderEquivalenceKey;
+        test.ExpectedDiagnostics.Add(Verify.Diagnostic().WithLocation(0).WithLocation(1).WithArguments("GetString"));
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task Runtime_fix_passes_the_read_only_slice_as_the_payload()
+    {
+        const string source = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Text.Json;
+            using System.Threading.Tasks;
+
+            record Quote(string Symbol, decimal Price);
+
+            class QuoteFeed
+            {
+                async Task RunAsync(WebSocket socket, Action<Quote?> onQuote)
+                {
+                    var buffer = new byte[8192];
+                    while (true)
+                    {
+                        var result = await {|#0:socket.ReceiveAsync(buffer.AsMemory(), default)|};
+                        if (result.MessageType == WebSocketMessageType.Close)
+                        {
+                            return;
+                        }
+
+                        onQuote({|#1:JsonSerializer.Deserialize<Quote>(buffer.AsSpan(0, result.Count))|});
+                    }
+                }
+            }
+            """;
+        const string fixedSource = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Text.Json;
+            using System.Threading.Tasks;
+            using WebSocketGuard;
+
+            record Quote(string Symbol, decimal Price);
+
+            class QuoteFeed
+            {
+                async Task RunAsync(WebSocket socket, Action<Quote?> onQuote)
+                {
+                    using var reader = new WebSocketMessageReader(socket);
+                    while (true)
+                    {
+                        var message = await reader.ReadAsync(default);
+                        if (message.IsClose)
+                        {
+                            return;
+                        }
+
+                        onQuote(JsonSerializer.Deserialize<Quote>(message.Payload.Span));
+                    }
+                }
+            }
+            """;
+
+        var test = Verify.Create(TargetFramework.Net100, ProjectReferences.Runtime);
+        test.TestCode = source;
+        test.FixedCode = fixedSource;
+        test.CodeActionEquivalenceKey = Fix.ReaderEquivalenceKey;
+        test.ExpectedDiagnostics.Add(Verify.Diagnostic().WithLocation(0).WithLocation(1).WithArguments("Deserialize"));
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task Runtime_fix_is_not_offered_when_the_buffer_is_used_in_a_way_the_message_cannot_replace()
+    {
+        // The handler takes a writable ArraySegment over the buffer: no exact equivalent on the message.
+        const string source = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Text;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class Relay
+            {
+                async Task PumpAsync(WebSocket socket, Action<string> onText, Action<ArraySegment<byte>> onBinary, CancellationToken ct)
+                {
+                    var buffer = new byte[4096];
+                    while (socket.State == WebSocketState.Open)
+                    {
+                        var result = await {|#0:socket.ReceiveAsync(new ArraySegment<byte>(buffer), ct)|};
+                        if (result.MessageType == WebSocketMessageType.Text)
+                        {
+                            onText({|#1:Encoding.UTF8.GetString(buffer, 0, result.Count)|});
+                        }
+                        else
+                        {
+                            onBinary(new ArraySegment<byte>(buffer, 0, result.Count));
+                        }
+                    }
+                }
+            }
+            """;
+
+        var test = Verify.Create(TargetFramework.Net100, ProjectReferences.Runtime);
+        test.TestCode = source;
+        test.FixedCode = source;
+        test.CodeActionEquivalenceKey = Fix.ReaderEquivalenceKey;
+        test.ExpectedDiagnostics.Add(Verify.Diagnostic().WithLocation(0).WithLocation(1).WithArguments("GetString"));
+        test.FixedState.ExpectedDiagnostics.Add(Verify.Diagnostic().WithLocation(0).WithLocation(1).WithArguments("GetString"));
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task Runtime_fix_is_not_offered_when_the_buffer_is_read_after_the_loop()
+    {
+        // After the loop the code still reads what the last receive left in the buffer; the reader would not fill it.
+        const string source = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Text;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class LastWords
+            {
+                async Task<string> ListenAsync(WebSocket socket, Action<string> onMessage, CancellationToken ct)
+                {
+                    var buffer = new byte[1024];
+                    while (socket.State == WebSocketState.Open)
+                    {
+                        var result = await {|#0:socket.ReceiveAsync(buffer, ct)|};
+                        onMessage({|#1:Encoding.UTF8.GetString(buffer, 0, result.Count)|});
+                    }
+
+                    return Convert.ToBase64String(buffer);
+                }
+            }
+            """;
+
+        var test = Verify.Create(TargetFramework.Net100, ProjectReferences.Runtime);
+        test.TestCode = source;
+        test.FixedCode = source;
+        test.CodeActionEquivalenceKey = Fix.ReaderEquivalenceKey;
+        test.ExpectedDiagnostics.Add(Verify.Diagnostic().WithLocation(0).WithLocation(1).WithArguments("GetString"));
+        test.FixedState.ExpectedDiagnostics.Add(Verify.Diagnostic().WithLocation(0).WithLocation(1).WithArguments("GetString"));
+        await test.RunAsync();
     }
 }
