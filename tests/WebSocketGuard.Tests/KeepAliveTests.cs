@@ -63,6 +63,7 @@ public class KeepAliveTests
         Assert.Equal("idleTimeout", Assert.Throws<ArgumentOutOfRangeException>(() => KeepAlive.WithIdleTimeout(socket, Timeout.InfiniteTimeSpan)).ParamName);
     }
 
+#if NET9_0_OR_GREATER
     [Fact]
     public void Configure_sets_interval_and_timeout_on_net10()
     {
@@ -71,4 +72,13 @@ public class KeepAliveTests
         Assert.Equal(TimeSpan.FromSeconds(3), client.Options.KeepAliveInterval);
         Assert.Equal(TimeSpan.FromSeconds(4), client.Options.KeepAliveTimeout);
     }
+#else
+    [Fact]
+    public void Configure_sets_only_the_interval_and_says_so_on_net8()
+    {
+        using var client = new ClientWebSocket();
+        Assert.False(KeepAlive.Configure(client.Options, TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(4)));
+        Assert.Equal(TimeSpan.FromSeconds(3), client.Options.KeepAliveInterval);
+    }
+#endif
 }

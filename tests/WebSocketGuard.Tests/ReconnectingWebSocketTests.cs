@@ -51,7 +51,9 @@ public class ReconnectingWebSocketTests(ITestOutputHelper output)
 
     /// <summary>Fault (1): the server vanishes without a Close (the relay black-holes the connection).</summary>
     [Theory]
+#if NET9_0_OR_GREATER
     [InlineData(false)] // .NET 9+ path: the framework's KeepAliveTimeout
+#endif
     [InlineData(true)]  // .NET 8 path: the idle watchdog (server heartbeats keep a healthy link alive)
     public async Task Vanished_server_is_noticed_by_keep_alive_and_the_client_reconnects(bool idleWatchdog)
     {
