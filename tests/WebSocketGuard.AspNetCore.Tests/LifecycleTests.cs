@@ -92,6 +92,8 @@ public sealed class LifecycleTests
         Assert.DoesNotContain(app.Logs.Entries, e => e.Level >= LogLevel.Warning);
     }
 
+    // .NET 8 has no KeepAliveTimeout: there a vanished client is noticed by the send timeout (see the slow-consumer tests).
+#if NET9_0_OR_GREATER
     [Fact]
     public async Task KeepAliveTimeout_AbortsAClientThatStopsAnsweringPings()
     {
@@ -109,6 +111,7 @@ public sealed class LifecycleTests
         await Eventually.True(() => app.Registry.Count == 0, "the keep-alive timeout to end the silent connection");
         Assert.DoesNotContain(app.Logs.Entries, e => e.Level >= LogLevel.Warning);
     }
+#endif
 
     /// <summary>A raw TCP client that completes the WebSocket handshake and then does nothing at all.</summary>
     private static async Task<Socket> RawHandshakeAsync(TestApp app, string path, int? receiveBuffer = null)
