@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Linq;
 using Microsoft.CodeAnalysis;
@@ -11,7 +12,8 @@ namespace WebSocketGuard.Analyzers;
 /// <summary>
 /// WSG1006: <c>ClientWebSocket.ConnectAsync</c> on an instance that may already have been started — in a retry loop
 /// that never makes a new instance, in a catch block after the same socket was used, or in a reconnect path
-/// (a <c>Reconnect*</c> method or a method that calls itself) that reuses a field. A second <c>ConnectAsync</c> always throws.
+/// (a <c>Reconnect*</c> method, a method that calls itself, or a method called again when the connection closes:
+/// from a disconnect/close handler or the receive loop's Close branch) that reuses a field. A second <c>ConnectAsync</c> always throws.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class ClientWebSocketReusedAnalyzer : WebSocketAnalyzer
@@ -34,6 +36,7 @@ public sealed class ClientWebSocketReusedAnalyzer : WebSocketAnalyzer
         }
 
         context.RegisterOperationAction(c => AnalyzeInvocation(c, symbols), OperationKind.Invocation);
+        context.RegisterSymbolStartAction(c => ReconnectFromCloseHandler.Start(c, symbols), SymbolKind.NamedType);
     }
 
     private static void AnalyzeInvocation(OperationAnalysisContext context, WebSocketSymbols symbols)
@@ -50,9 +53,7 @@ public sealed class ClientWebSocketReusedAnalyzer : WebSocketAnalyzer
             return;
         }
 
-        var reason = InRetryLoop(connect, socket)
-            ?? InCatchAfterUse(connect, socket, symbols)
-            ?? InReconnectPath(connect, socket, context.ContainingSymbol);
+        var reason = ExistingReason(connect, socket, context.ContainingSymbol, symbols);
         if (reason is not null)
         {
             context.ReportDiagnostic(Diagnostic.Create(Rule, connect.Syntax.GetLocation(), socket.Name, reason));
@@ -110,6 +111,9 @@ public sealed class ClientWebSocketReusedAnalyzer : WebSocketAnalyzer
 
         return false;
     }
+
+    private static string? ExistingReason(IInvocationOperation connect, ISymbol socket, ISymbol containingSymbol, WebSocketSymbols symbols)
+        => InRetryLoop(connect, socket) ?? InCatchAfterUse(connect, socket, symbols) ?? InReconnectPath(connect, socket, containingSymbol);
 
     private static string? InReconnectPath(IInvocationOperation connect, ISymbol socket, ISymbol containingSymbol)
     {
@@ -250,5 +254,206 @@ public sealed class ClientWebSocketReusedAnalyzer : WebSocketAnalyzer
         }
 
         return false;
+    }
+    /// <summary>
+    /// A method that connects a socket field without creating it, called again when the connection ends: from a handler
+    /// of a disconnect/close event, from a method named as such a handler, or from the receive loop's Close branch.
+    /// Calls and connects are collected per type and joined when the type is done.
+    /// </summary>
+    private sealed class ReconnectFromCloseHandler
+    {
+        private readonly WebSocketSymbols _symbols;
+        private readonly INamedTypeSymbol _type;
+        private readonly ConcurrentBag<(IMethodSymbol Method, ISymbol Socket, Location Location)> _connects = new();
+        private readonly ConcurrentBag<(IMethodSymbol Callee, IOperation Scope, IMethodSymbol? Caller, string? Context, Location Location)> _calls = new();
+        private readonly ConcurrentDictionary<IMethodSymbol, string> _subscribedHandlers = new(SymbolEqualityComparer.Default);
+
+        private ReconnectFromCloseHandler(WebSocketSymbols symbols, INamedTypeSymbol type)
+        {
+            _symbols = symbols;
+            _type = type;
+        }
+
+        public static void Start(SymbolStartAnalysisContext context, WebSocketSymbols symbols)
+        {
+            var type = (INamedTypeSymbol)context.Symbol;
+            if (!type.GetMembers().Any(m => IsSocketStorage(m, symbols)))
+            {
+                return;
+            }
+
+            var state = new ReconnectFromCloseHandler(symbols, type);
+            context.RegisterOperationAction(state.OnInvocation, OperationKind.Invocation);
+            context.RegisterOperationAction(state.OnEventAssignment, OperationKind.EventAssignment);
+            context.RegisterSymbolEndAction(state.OnTypeEnd);
+        }
+
+        // A field or auto-property of ClientWebSocket type: a computed property may hand out a new socket on each read.
+        private static bool IsSocketStorage(ISymbol member, WebSocketSymbols symbols) => member switch
+        {
+            IFieldSymbol { IsImplicitlyDeclared: false } field => WebSocketSymbols.IsOrDerivesFrom(field.Type as INamedTypeSymbol, symbols.ClientWebSocket),
+            IPropertySymbol property => WebSocketSymbols.IsOrDerivesFrom(property.Type as INamedTypeSymbol, symbols.ClientWebSocket) && IsAutoProperty(property),
+            _ => false,
+        };
+
+        private static bool IsAutoProperty(IPropertySymbol property)
+            => property.ContainingType.GetMembers().OfType<IFieldSymbol>().Any(f => SymbolEqualityComparer.Default.Equals(f.AssociatedSymbol, property));
+
+        private void OnInvocation(OperationAnalysisContext context)
+        {
+            var invocation = (IInvocationOperation)context.Operation;
+            if (invocation.IsClientConnect(_symbols))
+            {
+                CollectConnect(invocation, context.ContainingSymbol);
+                return;
+            }
+
+            var callee = invocation.TargetMethod;
+            if (invocation.Instance is not (null or IInstanceReferenceOperation)
+                || callee.MethodKind != MethodKind.Ordinary
+                || !SymbolEqualityComparer.Default.Equals(callee.ContainingType?.OriginalDefinition, _type.OriginalDefinition))
+            {
+                return;
+            }
+
+            var function = invocation.EnclosingFunction();
+            var scope = function ?? invocation.GetRoot();
+            var caller = function is null ? context.ContainingSymbol as IMethodSymbol : null;
+            var closeContext = SubscribedLambdaContext(function) ?? CloseBranchContext(invocation)
+                ?? (caller is not null && IsCloseHandlerName(caller.Name) ? $"'{caller.Name}'" : null);
+            if (closeContext is not null || caller is not null)
+            {
+                _calls.Add((callee.OriginalDefinition, scope, caller, closeContext, invocation.Syntax.GetLocation()));
+            }
+        }
+
+        private void CollectConnect(IInvocationOperation connect, ISymbol containingSymbol)
+        {
+            if (connect.EnclosingFunction() is not null
+                || containingSymbol is not IMethodSymbol { MethodKind: MethodKind.Ordinary } method
+                || connect.Instance.GetReferencedSymbol() is not { } socket
+                || !IsSocketStorage(socket, _symbols)
+                || !SymbolEqualityComparer.Default.Equals(socket.ContainingType?.OriginalDefinition, _type.OriginalDefinition))
+            {
+                return;
+            }
+
+            var body = connect.GetRoot();
+            if (body.IsWrittenWithin(socket) || MayBeRecreatedByHelper(body, socket) || ExistingReason(connect, socket, containingSymbol, _symbols) is not null)
+            {
+                return;
+            }
+
+            _connects.Add((method.OriginalDefinition, socket, connect.Syntax.GetLocation()));
+        }
+
+        // 'Closed += OnSocketClosed': the method group becomes a close handler whatever its name.
+        private void OnEventAssignment(OperationAnalysisContext context)
+        {
+            var assignment = (IEventAssignmentOperation)context.Operation;
+            if (assignment.Adds
+                && assignment.EventReference is IEventReferenceOperation { Event: { } subscribed }
+                && IsCloseHandlerName(subscribed.Name)
+                && assignment.HandlerValue.WalkDownConversions() is IDelegateCreationOperation { Target: IMethodReferenceOperation { Method: { } handler } }
+                && SymbolEqualityComparer.Default.Equals(handler.ContainingType?.OriginalDefinition, _type.OriginalDefinition))
+            {
+                _subscribedHandlers.TryAdd(handler.OriginalDefinition, subscribed.Name);
+            }
+        }
+
+        private void OnTypeEnd(SymbolAnalysisContext context)
+        {
+            if (_connects.IsEmpty || _calls.IsEmpty)
+            {
+                return;
+            }
+
+            // Name the first such call in source order, so the message does not depend on analysis order.
+            var calls = _calls.OrderBy(c => c.Location.SourceTree?.FilePath, StringComparer.Ordinal).ThenBy(c => c.Location.SourceSpan.Start).ToArray();
+            foreach (var (method, socket, location) in _connects)
+            {
+                foreach (var (callee, scope, caller, closeContext, _) in calls)
+                {
+                    var handler = closeContext ?? SubscribedMethodContext(caller);
+                    if (handler is null
+                        || !SymbolEqualityComparer.Default.Equals(callee, method)
+                        || SymbolEqualityComparer.Default.Equals(caller?.OriginalDefinition, method)
+                        || scope.IsWrittenWithin(socket)
+                        || MayBeRecreatedByHelper(scope, socket))
+                    {
+                        continue;
+                    }
+
+                    context.ReportDiagnostic(Diagnostic.Create(Rule, location, socket.Name,
+                        $"by the first connection, since '{method.Name}' is called again from {handler} when the connection ends"));
+                    break;
+                }
+            }
+        }
+
+        private string? SubscribedMethodContext(IMethodSymbol? caller)
+            => caller is not null && _subscribedHandlers.TryGetValue(caller.OriginalDefinition, out var subscribed)
+                ? $"'{caller.Name}', the '{subscribed}' handler"
+                : null;
+
+        // 'client.Disconnected += async (_, _) => await ConnectAsync();'
+        private static string? SubscribedLambdaContext(IOperation? function)
+        {
+            var parent = function?.Parent;
+            while (parent is IDelegateCreationOperation or IConversionOperation)
+            {
+                parent = parent.Parent;
+            }
+
+            return parent is IEventAssignmentOperation { Adds: true, EventReference: IEventReferenceOperation { Event: { } subscribed } } && IsCloseHandlerName(subscribed.Name)
+                ? $"the '{subscribed.Name}' handler"
+                : null;
+        }
+
+        // 'if (result.MessageType == WebSocketMessageType.Close) { await ConnectAsync(); }'
+        private string? CloseBranchContext(IOperation operation)
+        {
+            IOperation current = operation;
+            foreach (var ancestor in operation.AncestorsInFunction())
+            {
+                if (ancestor is IConditionalOperation conditional
+                    && conditional.WhenTrue is { } whenTrue
+                    && current == whenTrue
+                    && IsCloseMessageTest(conditional.Condition))
+                {
+                    return "the branch that handles the Close message";
+                }
+
+                current = ancestor;
+            }
+
+            return null;
+        }
+
+        private bool IsCloseMessageTest(IOperation condition)
+        {
+            if (condition is not IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals } test)
+            {
+                return false;
+            }
+
+            return (IsMessageType(test.LeftOperand) && IsCloseMember(test.RightOperand))
+                   || (IsMessageType(test.RightOperand) && IsCloseMember(test.LeftOperand));
+        }
+
+        private bool IsMessageType(IOperation operand)
+            => operand.WalkDownConversions() is IPropertyReferenceOperation { Property.Name: "MessageType" } property
+               && ReceiveLoopHelpers.IsResultType(property.Property.ContainingType, _symbols);
+
+        private bool IsCloseMember(IOperation operand)
+            => operand.WalkDownConversions() is IFieldReferenceOperation { Field: { Name: "Close" } field }
+               && SymbolEqualityComparer.Default.Equals(field.ContainingType, _symbols.WebSocketMessageType);
+
+        private static bool IsCloseHandlerName(string name)
+            => name.IndexOf("Disconnect", StringComparison.OrdinalIgnoreCase) >= 0
+               || name.IndexOf("ConnectionLost", StringComparison.OrdinalIgnoreCase) >= 0
+               || name.IndexOf("Closed", StringComparison.Ordinal) >= 0
+               || name.StartsWith("OnClose", StringComparison.Ordinal)
+               || name.StartsWith("HandleClose", StringComparison.Ordinal);
     }
 }

@@ -591,6 +591,243 @@ public class ClientWebSocketReusedAnalyzerTests
     }
 
     [Fact]
+    public async Task Connect_method_called_again_from_a_disconnect_event_handler_is_reported_and_recreated()
+    {
+        const string source = Usings + """
+            sealed class TickerClient
+            {
+                private readonly Uri _uri;
+                private ClientWebSocket _socket = new();
+
+                public TickerClient(Uri uri)
+                {
+                    _uri = uri;
+                    Disconnected += async (_, _) => await ConnectAsync(CancellationToken.None);
+                }
+
+                public event EventHandler? Disconnected;
+
+                public async Task ConnectAsync(CancellationToken ct)
+                {
+                    await {|#0:_socket.ConnectAsync(_uri, ct)|};
+                    _ = PumpAsync(ct);
+                }
+
+                private async Task PumpAsync(CancellationToken ct)
+                {
+                    var buffer = new byte[4096];
+                    try
+                    {
+                        while (_socket.State == WebSocketState.Open)
+                        {
+                            await _socket.ReceiveAsync(buffer, ct);
+                        }
+                    }
+                    catch (WebSocketException)
+                    {
+                    }
+
+                    Disconnected?.Invoke(this, EventArgs.Empty);
+                }
+            }
+            """;
+        const string fixedSource = Usings + """
+            sealed class TickerClient
+            {
+                private readonly Uri _uri;
+                private ClientWebSocket _socket = new();
+
+                public TickerClient(Uri uri)
+                {
+                    _uri = uri;
+                    Disconnected += async (_, _) => await ConnectAsync(CancellationToken.None);
+                }
+
+                public event EventHandler? Disconnected;
+
+                public async Task ConnectAsync(CancellationToken ct)
+                {
+                    _socket?.Dispose();
+                    _socket = new();
+                    await _socket.ConnectAsync(_uri, ct);
+                    _ = PumpAsync(ct);
+                }
+
+                private async Task PumpAsync(CancellationToken ct)
+                {
+                    var buffer = new byte[4096];
+                    try
+                    {
+                        while (_socket.State == WebSocketState.Open)
+                        {
+                            await _socket.ReceiveAsync(buffer, ct);
+                        }
+                    }
+                    catch (WebSocketException)
+                    {
+                    }
+
+                    Disconnected?.Invoke(this, EventArgs.Empty);
+                }
+            }
+            """;
+
+        await Verify.VerifyCodeFixAsync(source, fixedSource, expected: Verify.Diagnostic().WithLocation(0)
+            .WithArguments("_socket", "by the first connection, since 'ConnectAsync' is called again from the 'Disconnected' handler when the connection ends"));
+    }
+
+    [Fact]
+    public async Task Connect_method_called_from_the_close_message_branch_is_reported()
+    {
+        const string source = Usings + """
+            sealed class ChatClient
+            {
+                private readonly Uri _uri = new("wss://chat.example.com/ws");
+                private ClientWebSocket _socket = new ClientWebSocket();
+
+                public async Task StartAsync(CancellationToken ct)
+                {
+                    await {|#0:_socket.ConnectAsync(_uri, ct)|};
+                    await ReadAsync(ct);
+                }
+
+                private async Task ReadAsync(CancellationToken ct)
+                {
+                    var buffer = new byte[8192];
+                    while (!ct.IsCancellationRequested)
+                    {
+                        var result = await _socket.ReceiveAsync(new ArraySegment<byte>(buffer), ct);
+                        if (result.MessageType == WebSocketMessageType.Close)
+                        {
+                            await StartAsync(ct);
+                            return;
+                        }
+                    }
+                }
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source, expected: Verify.Diagnostic().WithLocation(0)
+            .WithArguments("_socket", "by the first connection, since 'StartAsync' is called again from the branch that handles the Close message when the connection ends"));
+    }
+
+    [Fact]
+    public async Task Connect_method_called_from_a_named_or_subscribed_close_handler_is_reported()
+    {
+        const string source = Usings + """
+            sealed class Transport
+            {
+                public event EventHandler? Lost;
+                public event EventHandler? SocketClosed;
+            }
+
+            sealed class PriceFeed
+            {
+                private readonly Uri _uri = new("wss://prices.example.com");
+                private ClientWebSocket Socket { get; set; } = new();
+
+                public PriceFeed(Transport transport)
+                {
+                    transport.SocketClosed += Resume;
+                }
+
+                public Task OpenAsync() => {|#0:Socket.ConnectAsync(_uri, CancellationToken.None)|};
+
+                public async Task OnConnectionLostAsync() => await OpenAsync();
+
+                private async void Resume(object? sender, EventArgs e) => await OpenAsync();
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source, expected: Verify.Diagnostic().WithLocation(0)
+            .WithArguments("Socket", "by the first connection, since 'OpenAsync' is called again from 'OnConnectionLostAsync' when the connection ends"));
+    }
+
+    [Fact]
+    public async Task Close_handlers_that_recreate_the_socket_or_call_unrelated_methods_are_silent()
+    {
+        const string source = Usings + """
+            sealed class Client
+            {
+                private readonly Uri _uri = new("wss://push.example.com");
+                private ClientWebSocket _socket = new();
+                private ClientWebSocket _backup = new();
+
+                public Client()
+                {
+                    Disconnected += async (_, _) =>
+                    {
+                        _socket.Dispose();
+                        _socket = new ClientWebSocket();
+                        await ConnectAsync(CancellationToken.None);
+                    };
+                    MessageReceived += async (_, _) => await ConnectBackupAsync();
+                }
+
+                public event EventHandler? Disconnected;
+                public event EventHandler? MessageReceived;
+
+                public Task ConnectAsync(CancellationToken ct) => _socket.ConnectAsync(_uri, ct);
+
+                public Task ConnectBackupAsync() => _backup.ConnectAsync(_uri, CancellationToken.None);
+
+                public async Task OnDisconnectedAsync()
+                {
+                    ResetSocket();
+                    await ConnectAsync(CancellationToken.None);
+                }
+
+                private void ResetSocket()
+                {
+                    _socket.Dispose();
+                    _socket = new ClientWebSocket();
+                }
+
+                private async Task ReadAsync(CancellationToken ct)
+                {
+                    var buffer = new byte[1024];
+                    var result = await _socket.ReceiveAsync(buffer, ct);
+                    if (result.MessageType == WebSocketMessageType.Close)
+                    {
+                        await LogClosedAsync();
+                    }
+                }
+
+                private Task LogClosedAsync() => Task.CompletedTask;
+            }
+
+            sealed class FreshSocketPerConnect
+            {
+                private readonly Uri _uri = new("wss://push.example.com");
+                private ClientWebSocket? _socket;
+
+                public FreshSocketPerConnect() => Closed += (_, _) => _ = ConnectAsync();
+
+                public event EventHandler? Closed;
+
+                public async Task ConnectAsync()
+                {
+                    _socket?.Dispose();
+                    _socket = new ClientWebSocket();
+                    await _socket.ConnectAsync(_uri, CancellationToken.None);
+                }
+            }
+
+            sealed class ComputedSocket
+            {
+                private readonly Uri _uri = new("wss://push.example.com");
+                private ClientWebSocket Socket => new ClientWebSocket();
+
+                public Task ConnectAsync() => Socket.ConnectAsync(_uri, CancellationToken.None);
+
+                public Task OnDisconnected() => ConnectAsync();
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source);
+    }
+
+    [Fact]
     public async Task Catch_around_unrelated_work_is_silent()
     {
         const string source = Usings + """
