@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
@@ -55,6 +56,11 @@ public sealed class MissingDeadPeerDetectionAnalyzer : WebSocketAnalyzer
             context.RegisterOperationAction(c => AnalyzeCreation(c, symbols), OperationKind.ObjectCreation);
         }
 
+        if (symbols.ClientWebSocket is not null)
+        {
+            context.RegisterSymbolStartAction(c => SocketFieldsOfType.Start(c, symbols), SymbolKind.NamedType);
+        }
+
         if (symbols.AspNetWebSocketMiddlewareExtensions is not null)
         {
             context.RegisterSymbolStartAction(c => AnalyzeServerType(c, symbols), SymbolKind.NamedType);
@@ -104,7 +110,8 @@ public sealed class MissingDeadPeerDetectionAnalyzer : WebSocketAnalyzer
                 || SymbolEqualityComparer.Default.Equals(type, symbols.AspNetWebSocketAcceptContext));
     }
 
-    // Case 2 and 3: a client socket or creation options made and used in one method with no timeout.
+    // Case 2 and 3: a client socket or creation options made and used in one method with no timeout
+    // (case 2 for a private field made in one member and connected in another: SocketFieldsOfType).
     private static void AnalyzeCreation(OperationAnalysisContext context, WebSocketSymbols symbols)
     {
         var creation = (IObjectCreationOperation)context.Operation;
@@ -446,5 +453,236 @@ public sealed class MissingDeadPeerDetectionAnalyzer : WebSocketAnalyzer
         // Without KeepAliveTimeout in the framework the missing-timeout shapes can only be advice.
         var severity = kind != KindDisabledValue && !timeout ? DiagnosticSeverity.Info : Rule.DefaultSeverity;
         report(Diagnostic.Create(Rule, location, severity, additionalLocations: null, properties, message));
+    }
+    /// <summary>
+    /// Case 2 across members: a private field or auto-property made once (constructor or initializer) and connected in
+    /// another member of the type, with no <c>KeepAliveTimeout</c> set anywhere in the type. Every use of the field is
+    /// seen, so the rule stays silent when the socket or its options are handed to other code, or made more than once.
+    /// </summary>
+    private sealed class SocketFieldsOfType
+    {
+        private readonly WebSocketSymbols _symbols;
+        private readonly ConcurrentDictionary<ISymbol, FieldUse> _uses = new(SymbolEqualityComparer.Default);
+
+        private SocketFieldsOfType(WebSocketSymbols symbols, IEnumerable<ISymbol> fields)
+        {
+            _symbols = symbols;
+            foreach (var field in fields)
+            {
+                _uses[field] = new FieldUse();
+            }
+        }
+
+        public static void Start(SymbolStartAnalysisContext context, WebSocketSymbols symbols)
+        {
+            var fields = ((INamedTypeSymbol)context.Symbol).GetMembers().Where(m => IsPrivateSocketStorage(m, symbols)).ToArray();
+            if (fields.Length == 0)
+            {
+                return;
+            }
+
+            var state = new SocketFieldsOfType(symbols, fields);
+            context.RegisterOperationAction(state.OnReference, OperationKind.FieldReference, OperationKind.PropertyReference);
+            context.RegisterOperationAction(state.OnInitializer, OperationKind.FieldInitializer, OperationKind.PropertyInitializer);
+            context.RegisterSymbolEndAction(state.OnTypeEnd);
+        }
+
+        private static bool IsPrivateSocketStorage(ISymbol member, WebSocketSymbols symbols) => member switch
+        {
+            IFieldSymbol { DeclaredAccessibility: Accessibility.Private, IsImplicitlyDeclared: false } field
+                => SymbolEqualityComparer.Default.Equals(field.Type, symbols.ClientWebSocket),
+            IPropertySymbol { DeclaredAccessibility: Accessibility.Private, IsIndexer: false } property
+                => SymbolEqualityComparer.Default.Equals(property.Type, symbols.ClientWebSocket)
+                   && property.ContainingType.GetMembers().OfType<IFieldSymbol>().Any(f => SymbolEqualityComparer.Default.Equals(f.AssociatedSymbol, property)),
+            _ => false,
+        };
+
+        private void OnInitializer(OperationAnalysisContext context)
+        {
+            var (targets, value) = context.Operation switch
+            {
+                IFieldInitializerOperation field => (field.InitializedFields.CastArray<ISymbol>(), field.Value),
+                IPropertyInitializerOperation property => (property.InitializedProperties.CastArray<ISymbol>(), property.Value),
+                _ => (ImmutableArray<ISymbol>.Empty, null),
+            };
+
+            foreach (var target in targets)
+            {
+                if (_uses.TryGetValue(target, out var use))
+                {
+                    use.AddWrite(value?.WalkDownConversions() as IObjectCreationOperation);
+                }
+            }
+        }
+
+        private void OnReference(OperationAnalysisContext context)
+        {
+            var reference = (IMemberReferenceOperation)context.Operation;
+            if (!_uses.TryGetValue(reference.Member.OriginalDefinition, out var use))
+            {
+                return;
+            }
+
+            var consumer = reference.WalkUpConversions(out var value);
+            switch (consumer)
+            {
+                case ISimpleAssignmentOperation assignment when assignment.Target == value:
+                    use.AddWrite(assignment.Value.WalkDownConversions() is IObjectCreationOperation creation && SymbolEqualityComparer.Default.Equals(creation.Type, _symbols.ClientWebSocket) ? creation : null);
+                    break;
+                case IInvocationOperation invocation when invocation.Instance == value:
+                    if (invocation.IsClientConnect(_symbols))
+                    {
+                        use.AddConnect(invocation.GetRoot());
+                    }
+
+                    break;
+                case IPropertyReferenceOperation { Property.Name: "Options" } options:
+                    OnOptionsUse(options, use);
+                    break;
+                case IMemberReferenceOperation:
+                    break;
+                default:
+                    use.Escape();
+                    break;
+            }
+        }
+
+        private void OnOptionsUse(IPropertyReferenceOperation options, FieldUse use)
+        {
+            var consumer = options.WalkUpConversions(out var optionsValue);
+            if (consumer is IPropertyReferenceOperation setting && consumer.Parent is ISimpleAssignmentOperation assignment && assignment.Target == setting)
+            {
+                use.Configure(setting.Property.Name, assignment.Value.IsDisablingTimeSpan(_symbols));
+            }
+            else if (consumer is not (IPropertyReferenceOperation or IInvocationOperation { Instance: not null }) || consumer is IInvocationOperation { Instance: var instance } && instance != optionsValue)
+            {
+                use.Escape(); // handed to a helper such as KeepAlive.Configure(_socket.Options)
+            }
+        }
+
+        private void OnTypeEnd(SymbolAnalysisContext context)
+        {
+            foreach (var pair in _uses)
+            {
+                var use = pair.Value;
+                if (use.Creation is not { } creation || use.Escaped || use.WriteCount != 1 || use.TimeoutSet || use.IntervalDisabled)
+                {
+                    continue;
+                }
+
+                var creationRoot = creation.GetRoot();
+                var connects = use.ConnectRoots;
+                if (connects.Count == 0 || connects.Any(root => root == creationRoot))
+                {
+                    continue; // not connected, or connected where it is made: case 2 judges that one
+                }
+
+                var hasInterval = use.IntervalSet;
+                if (InitializerSettles(creation, ref hasInterval))
+                {
+                    continue;
+                }
+
+                var message = _symbols.FrameworkHasKeepAliveTimeout
+                    ? $"'{pair.Key.Name}' connects without a KeepAliveTimeout: a peer that vanishes without a Close frame goes unnoticed"
+                    : $"'{pair.Key.Name}' connects with no dead-peer detection: this framework has no KeepAliveTimeout, so add an idle watchdog or an application heartbeat";
+                Report(context.ReportDiagnostic, creation.Syntax.GetLocation(), KindClientSocket, _symbols, hasInterval, message);
+            }
+        }
+
+        // 'new ClientWebSocket { Options = { KeepAliveTimeout = ... } }': configured (or, with the interval off, case 1's).
+        private bool InitializerSettles(IObjectCreationOperation creation, ref bool hasInterval)
+        {
+            foreach (var operation in creation.Descendants())
+            {
+                if (operation is ISimpleAssignmentOperation { Target: IPropertyReferenceOperation property } assignment
+                    && SymbolEqualityComparer.Default.Equals(property.Property.ContainingType, _symbols.ClientWebSocketOptions))
+                {
+                    var disabling = assignment.Value.IsDisablingTimeSpan(_symbols);
+                    if ((property.Property.Name == "KeepAliveTimeout" && !disabling) || (property.Property.Name == "KeepAliveInterval" && disabling))
+                    {
+                        return true;
+                    }
+
+                    hasInterval |= property.Property.Name == "KeepAliveInterval";
+                }
+            }
+
+            return false;
+        }
+
+        private sealed class FieldUse
+        {
+            private readonly object _gate = new();
+            private readonly List<IOperation> _connectRoots = new();
+            private int _writes;
+            private bool _escaped;
+            private bool _timeoutSet;
+            private bool _intervalSet;
+            private bool _intervalDisabled;
+
+            public IObjectCreationOperation? Creation { get; private set; }
+
+            public int WriteCount { get { lock (_gate) { return _writes; } } }
+
+            public bool Escaped { get { lock (_gate) { return _escaped; } } }
+
+            public bool TimeoutSet { get { lock (_gate) { return _timeoutSet; } } }
+
+            public bool IntervalSet { get { lock (_gate) { return _intervalSet; } } }
+
+            public bool IntervalDisabled { get { lock (_gate) { return _intervalDisabled; } } }
+
+            public IReadOnlyList<IOperation> ConnectRoots { get { lock (_gate) { return _connectRoots.ToArray(); } } }
+
+            // A write of anything but 'new ClientWebSocket(...)' (a factory, a parameter) may bring its own configuration.
+            public void AddWrite(IObjectCreationOperation? creation)
+            {
+                lock (_gate)
+                {
+                    _writes++;
+                    if (creation is null)
+                    {
+                        _escaped = true;
+                    }
+                    else
+                    {
+                        Creation = creation;
+                    }
+                }
+            }
+
+            public void AddConnect(IOperation root)
+            {
+                lock (_gate)
+                {
+                    _connectRoots.Add(root);
+                }
+            }
+
+            public void Configure(string setting, bool disabling)
+            {
+                lock (_gate)
+                {
+                    if (setting == "KeepAliveTimeout")
+                    {
+                        _timeoutSet |= !disabling;
+                    }
+                    else if (setting == "KeepAliveInterval")
+                    {
+                        _intervalDisabled |= disabling;
+                        _intervalSet |= !disabling;
+                    }
+                }
+            }
+
+            public void Escape()
+            {
+                lock (_gate)
+                {
+                    _escaped = true;
+                }
+            }
+        }
     }
 }

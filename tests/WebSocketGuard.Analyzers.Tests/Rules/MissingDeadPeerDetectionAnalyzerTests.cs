@@ -12,6 +12,199 @@ public class MissingDeadPeerDetectionAnalyzerTests
     private const string SwitchedOff = "Keep-alive is switched off: a peer that vanishes without a Close frame leaves this socket waiting forever";
     private const string NoTimeout = "'socket' connects without a KeepAliveTimeout: a peer that vanishes without a Close frame goes unnoticed";
 
+    // ---- case 2 across members: a private field made in one member, connected in another ----
+
+    private const string FieldUsings = """
+        using System;
+        using System.Net.Security;
+        using System.Net.WebSockets;
+        using System.Threading;
+        using System.Threading.Tasks;
+
+        """;
+
+    [Fact]
+    public async Task Field_made_in_the_constructor_and_connected_elsewhere_is_reported_and_fixed()
+    {
+        const string source = FieldUsings + """
+            sealed class HomeAssistantSocket
+            {
+                private readonly ClientWebSocket _ws;
+
+                public HomeAssistantSocket(bool acceptAnyCertificate)
+                {
+                    _ws = {|#0:new ClientWebSocket()|};
+                    if (acceptAnyCertificate)
+                    {
+                        _ws.Options.RemoteCertificateValidationCallback = (_, _, _, _) => true;
+                    }
+                }
+
+                public WebSocketState State => _ws.State;
+
+                public Task ConnectAsync(Uri uri, CancellationToken ct) => _ws.ConnectAsync(uri, ct);
+
+                public void Dispose() => _ws.Dispose();
+            }
+            """;
+        const string fixedSource = FieldUsings + """
+            sealed class HomeAssistantSocket
+            {
+                private readonly ClientWebSocket _ws;
+
+                public HomeAssistantSocket(bool acceptAnyCertificate)
+                {
+                    _ws = new ClientWebSocket();
+                    _ws.Options.KeepAliveInterval = TimeSpan.FromSeconds(30);
+                    _ws.Options.KeepAliveTimeout = TimeSpan.FromSeconds(20);
+                    if (acceptAnyCertificate)
+                    {
+                        _ws.Options.RemoteCertificateValidationCallback = (_, _, _, _) => true;
+                    }
+                }
+
+                public WebSocketState State => _ws.State;
+
+                public Task ConnectAsync(Uri uri, CancellationToken ct) => _ws.ConnectAsync(uri, ct);
+
+                public void Dispose() => _ws.Dispose();
+            }
+            """;
+
+        await Verify.VerifyCodeFixAsync(source, fixedSource, expected: Verify.Diagnostic().WithLocation(0)
+            .WithArguments("'_ws' connects without a KeepAliveTimeout: a peer that vanishes without a Close frame goes unnoticed"));
+    }
+
+    [Fact]
+    public async Task Field_initializer_connected_elsewhere_is_reported_and_fixed_in_the_initializer()
+    {
+        const string source = FieldUsings + """
+            sealed class Feed
+            {
+                private readonly ClientWebSocket _socket = {|#0:new()|};
+
+                public async Task StartAsync(Uri uri, CancellationToken ct)
+                {
+                    _socket.Options.KeepAliveInterval = TimeSpan.FromSeconds(15);
+                    await _socket.ConnectAsync(uri, ct);
+                }
+            }
+            """;
+
+        var test = Verify.Create();
+        test.TestCode = source;
+        test.ExpectedDiagnostics.Add(Verify.Diagnostic().WithLocation(0)
+            .WithArguments("'_socket' connects without a KeepAliveTimeout: a peer that vanishes without a Close frame goes unnoticed"));
+        test.FixedCode = FieldUsings + """
+            sealed class Feed
+            {
+                private readonly ClientWebSocket _socket = new() { Options = { KeepAliveTimeout = TimeSpan.FromSeconds(20) } };
+
+                public async Task StartAsync(Uri uri, CancellationToken ct)
+                {
+                    _socket.Options.KeepAliveInterval = TimeSpan.FromSeconds(15);
+                    await _socket.ConnectAsync(uri, ct);
+                }
+            }
+            """;
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task Field_connected_elsewhere_is_info_on_net8()
+    {
+        const string source = FieldUsings + """
+            sealed class Feed
+            {
+                private ClientWebSocket Socket { get; } = {|#0:new ClientWebSocket()|};
+
+                public Task StartAsync(Uri uri) => Socket.ConnectAsync(uri, CancellationToken.None);
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source, TargetFramework.Net80, expected: Verify.Diagnostic(DiagnosticSeverity.Info).WithLocation(0)
+            .WithArguments("'Socket' connects with no dead-peer detection: this framework has no KeepAliveTimeout, so add an idle watchdog or an application heartbeat"));
+    }
+
+    [Fact]
+    public async Task Fields_configured_exposed_or_made_elsewhere_are_silent()
+    {
+        const string source = FieldUsings + """
+            sealed class ConfiguredInAnotherMember
+            {
+                private readonly ClientWebSocket _ws = new();
+
+                public void Configure() => _ws.Options.KeepAliveTimeout = TimeSpan.FromSeconds(20);
+
+                public Task ConnectAsync(Uri uri) => _ws.ConnectAsync(uri, CancellationToken.None);
+            }
+
+            sealed class OptionsExposedToCallers
+            {
+                private readonly ClientWebSocket _ws = new();
+
+                public ClientWebSocketOptions Options => _ws.Options;
+
+                public Task ConnectAsync(Uri uri) => _ws.ConnectAsync(uri, CancellationToken.None);
+            }
+
+            sealed class SocketHandedOn
+            {
+                private readonly ClientWebSocket _ws = new();
+
+                public SocketHandedOn(Action<ClientWebSocket> configure) => configure(_ws);
+
+                public Task ConnectAsync(Uri uri) => _ws.ConnectAsync(uri, CancellationToken.None);
+            }
+
+            sealed class MadeByAFactory
+            {
+                private readonly ClientWebSocket _ws;
+
+                public MadeByAFactory(Func<ClientWebSocket> factory) => _ws = factory();
+
+                public Task ConnectAsync(Uri uri) => _ws.ConnectAsync(uri, CancellationToken.None);
+            }
+
+            sealed class ConfiguredInTheInitializer
+            {
+                private readonly ClientWebSocket _ws = new() { Options = { KeepAliveInterval = TimeSpan.FromSeconds(30), KeepAliveTimeout = TimeSpan.FromSeconds(20) } };
+
+                public Task ConnectAsync(Uri uri) => _ws.ConnectAsync(uri, CancellationToken.None);
+            }
+
+            sealed class RecreatedPerConnection
+            {
+                private ClientWebSocket _ws = new();
+
+                public async Task ConnectAsync(Uri uri)
+                {
+                    _ws.Dispose();
+                    _ws = new ClientWebSocket();
+                    _ws.Options.KeepAliveTimeout = TimeSpan.FromSeconds(20);
+                    await _ws.ConnectAsync(uri, CancellationToken.None);
+                }
+            }
+
+            class NotPrivate
+            {
+                protected readonly ClientWebSocket Socket = new();
+
+                public Task ConnectAsync(Uri uri) => Socket.ConnectAsync(uri, CancellationToken.None);
+            }
+
+            sealed class NeverConnected
+            {
+                private readonly ClientWebSocket _ws = new();
+
+                public WebSocketState State => _ws.State;
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source);
+    }
+
+
     // ---- case 1: keep-alive switched off ----
 
     [Theory]
