@@ -7,7 +7,7 @@ using Microsoft.CodeAnalysis.Operations;
 namespace WebSocketGuard.Analyzers;
 
 /// <summary>
-/// WSG1015: a <c>foreach</c> over sockets (or objects holding one) that awaits <c>WebSocket.SendAsync</c> on each in turn
+/// WSG1015: a <c>foreach</c> over sockets (or objects holding one), or a <c>for</c> loop indexing such a collection, that awaits <c>WebSocket.SendAsync</c> on each in turn
 /// with no per-send timeout. One client that stops reading fills its TCP window, its send never completes, and every
 /// client after it waits. A loop that sends several chunks to one socket is not a broadcast and is not reported.
 /// </summary>
@@ -39,13 +39,15 @@ public sealed class SequentialBroadcastAnalyzer : WebSocketAnalyzer
 
     private static void AnalyzeLoop(OperationAnalysisContext context, WebSocketSymbols symbols)
     {
-        if (context.Operation is not IForEachLoopOperation { IsAsynchronous: false } loop || loop.Locals.IsEmpty)
+        var loop = (ILoopOperation)context.Operation;
+        if (loop is not (IForEachLoopOperation { IsAsynchronous: false } or IForLoopOperation) || loop.Locals.IsEmpty)
         {
             return;
         }
 
         var function = loop.EnclosingFunctionOrRoot();
         IInvocationOperation? send = null;
+        string? clients = null;
         var sends = 0;
         foreach (var descendant in loop.Body.Descendants())
         {
@@ -55,14 +57,16 @@ public sealed class SequentialBroadcastAnalyzer : WebSocketAnalyzer
             {
                 if (invocation.TargetMethod.Name == "SendAsync"
                     && symbols.IsWebSocket(invocation.TargetMethod.ContainingType)
-                    && ComesFromLoopVariable(invocation.Instance, loop))
+                    && ComesFromLoopVariable(invocation.Instance, loop, out var receivers))
                 {
                     send ??= invocation;
+                    clients ??= receivers;
                     sends++;
                 }
-                else if (IsSendHelperCall(invocation, loop, symbols))
+                else if (IsSendHelperCall(invocation, loop, symbols, out receivers))
                 {
                     send ??= invocation;
+                    clients ??= receivers;
                     sends += 2; // a helper's body is not rewritten: report only
                 }
             }
@@ -73,39 +77,63 @@ public sealed class SequentialBroadcastAnalyzer : WebSocketAnalyzer
             }
         }
 
-        if (send is null)
+        if (send is null || clients is null)
         {
             return;
         }
 
+        // The fix rewrites a foreach only; a for loop is reported without it.
         var token = TokenArgument(send, symbols);
-        var canRewrite = sends == 1 && loop.Locals.Length == 1 && CanMoveIntoLambda(loop, function)
-            && token is not null && !UsesBodyLocals(token.Value, loop);
+        var canRewrite = loop is IForEachLoopOperation foreachLoop && sends == 1 && loop.Locals.Length == 1 && CanMoveIntoLambda(foreachLoop, function)
+            && token is not null && !UsesBodyLocals(token.Value, foreachLoop);
         var properties = ImmutableDictionary<string, string?>.Empty.Add(CanRewriteProperty, canRewrite ? "true" : "false");
         context.ReportDiagnostic(Diagnostic.Create(
             Rule,
             send.Syntax.GetLocation(),
             new[] { loop.Syntax.GetLocation() },
             properties,
-            loop.Locals[0].Name));
+            clients));
     }
 
-    // socket, pair.Value, client.Socket, ...: the receiver is the loop variable or reached from it.
-    private static bool ComesFromLoopVariable(IOperation? receiver, IForEachLoopOperation loop)
+    // socket, pair.Value, client.Socket, ...: the receiver is the foreach variable or reached from it; in a for loop,
+    // sockets[i] or clients[i].Socket: an element of a collection indexed by the loop's own variable.
+    // 'clients' names what the loop goes over, for the message.
+    private static bool ComesFromLoopVariable(IOperation? receiver, ILoopOperation loop, out string clients)
     {
+        clients = string.Empty;
         var current = receiver?.WalkDownConversions();
-        while (current is IPropertyReferenceOperation or IFieldReferenceOperation)
+        while (current is not null)
         {
-            current = ((IMemberReferenceOperation)current).Instance?.WalkDownConversions();
+            switch (current)
+            {
+                case ILocalReferenceOperation local when loop is IForEachLoopOperation && loop.Locals.Contains(local.Local, SymbolEqualityComparer.Default):
+                    clients = local.Local.Name;
+                    return true;
+                case IArrayElementReferenceOperation element when loop is IForLoopOperation:
+                    clients = element.ArrayReference.Syntax.ToString();
+                    return element.Indices.Any(index => IsLoopIndex(index, loop));
+                case IPropertyReferenceOperation { Property.IsIndexer: true } indexer when loop is IForLoopOperation:
+                    clients = indexer.Instance?.Syntax.ToString() ?? string.Empty;
+                    return indexer.Instance is not null && indexer.Arguments.Any(argument => IsLoopIndex(argument.Value, loop));
+                case IPropertyReferenceOperation or IFieldReferenceOperation:
+                    current = ((IMemberReferenceOperation)current).Instance?.WalkDownConversions();
+                    break;
+                default:
+                    return false;
+            }
         }
 
-        return current is ILocalReferenceOperation local && loop.Locals.Contains(local.Local, SymbolEqualityComparer.Default);
+        return false;
     }
+
+    private static bool IsLoopIndex(IOperation index, ILoopOperation loop)
+        => index.WalkDownConversions() is ILocalReferenceOperation local && loop.Locals.Contains(local.Local, SymbolEqualityComparer.Default);
 
     // await SendMessageAsync(pair.Value, message): a helper in this project that takes the client's socket and
     // calls SendAsync itself (its body is read as syntax; one that only enqueues does not count).
-    private static bool IsSendHelperCall(IInvocationOperation invocation, IForEachLoopOperation loop, WebSocketSymbols symbols)
+    private static bool IsSendHelperCall(IInvocationOperation invocation, ILoopOperation loop, WebSocketSymbols symbols, out string clients)
     {
+        clients = string.Empty;
         var method = invocation.TargetMethod;
         if (method.Name.IndexOf("Send", System.StringComparison.OrdinalIgnoreCase) < 0 || method.DeclaringSyntaxReferences.Length != 1)
         {
@@ -115,7 +143,11 @@ public sealed class SequentialBroadcastAnalyzer : WebSocketAnalyzer
         var passesSocket = false;
         foreach (var argument in invocation.Arguments)
         {
-            passesSocket |= argument.Parameter is { } parameter && symbols.IsWebSocket(parameter.Type) && ComesFromLoopVariable(argument.Value, loop);
+            if (!passesSocket && argument.Parameter is { } parameter && symbols.IsWebSocket(parameter.Type) && ComesFromLoopVariable(argument.Value, loop, out var receivers))
+            {
+                passesSocket = true;
+                clients = receivers;
+            }
         }
 
         if (!passesSocket)

@@ -215,6 +215,102 @@ public class SequentialBroadcastAnalyzerTests
     }
 
     [Fact]
+    public async Task Indexed_for_loops_over_clients_are_reported_without_a_fix()
+    {
+        const string source = """
+            using System;
+            using System.Collections.Generic;
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            sealed class Player
+            {
+                public WebSocket Socket { get; init; } = null!;
+            }
+
+            sealed class Lobby
+            {
+                private readonly List<WebSocket> _sockets = new();
+                private Player[] _players = Array.Empty<Player>();
+
+                public async Task BroadcastAsync(byte[] frame, CancellationToken ct)
+                {
+                    for (var i = 0; i < _sockets.Count; i++)
+                    {
+                        await {|#0:_sockets[i].SendAsync(frame, WebSocketMessageType.Binary, true, ct)|};
+                    }
+                }
+
+                public async Task StartRoundAsync(ReadOnlyMemory<byte> state, CancellationToken ct)
+                {
+                    for (int p = 0; p < _players.Length; p++)
+                    {
+                        if (_players[p].Socket.State != WebSocketState.Open)
+                        {
+                            continue;
+                        }
+
+                        await {|#1:_players[p].Socket.SendAsync(state, WebSocketMessageType.Text, true, ct)|};
+                    }
+                }
+            }
+            """;
+
+        var test = Verify.Create(TargetFramework.Net100);
+        test.TestCode = source;
+        test.FixedCode = source;
+        test.ExpectedDiagnostics.Add(Sequential(0, "_sockets"));
+        test.ExpectedDiagnostics.Add(Sequential(1, "_players"));
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task For_loops_over_chunks_to_one_socket_or_with_a_deadline_are_silent()
+    {
+        const string source = """
+            using System;
+            using System.Collections.Generic;
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            sealed class Streams
+            {
+                private readonly List<WebSocket> _sockets = new();
+
+                public async Task SendChunksAsync(WebSocket socket, byte[][] chunks, CancellationToken ct)
+                {
+                    for (var i = 0; i < chunks.Length; i++)
+                    {
+                        await socket.SendAsync(chunks[i], WebSocketMessageType.Binary, i == chunks.Length - 1, ct);
+                    }
+                }
+
+                public async Task SendToOneAsync(int target, byte[][] frames, CancellationToken ct)
+                {
+                    for (var i = 0; i < frames.Length; i++)
+                    {
+                        await _sockets[target].SendAsync(frames[i], WebSocketMessageType.Binary, true, ct);
+                    }
+                }
+
+                public async Task BroadcastWithDeadlineAsync(byte[] frame, CancellationToken ct)
+                {
+                    for (var i = 0; i < _sockets.Count; i++)
+                    {
+                        using var perSend = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                        perSend.CancelAfter(TimeSpan.FromSeconds(5));
+                        await _sockets[i].SendAsync(frame, WebSocketMessageType.Binary, true, perSend.Token);
+                    }
+                }
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source);
+    }
+
+    [Fact]
     public async Task Loop_through_a_send_helper_is_reported_without_a_fix()
     {
         const string source = """
