@@ -2,6 +2,7 @@ using System;
 using System.Collections.Immutable;
 using System.Linq;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
@@ -50,6 +51,11 @@ public sealed class UnauthenticatedAcceptAnalyzer : WebSocketAnalyzer
         var accept = (IInvocationOperation)context.Operation;
         if (!accept.IsAccept(symbols))
         {
+            if (ServerRuleHelpers.Implements(accept.TargetMethod.ReturnType, symbols.EndpointConventionBuilder) && !facts.Value.FallbackPolicy)
+            {
+                AnalyzeDelegatedHandler(context, accept, symbols);
+            }
+
             return;
         }
 
@@ -202,13 +208,27 @@ public sealed class UnauthenticatedAcceptAnalyzer : WebSocketAnalyzer
             return;
         }
 
+        if (IsUnprotectedEndpoint(map, symbols, out var chain))
+        {
+            Report(context, accept, "the endpoint has no RequireAuthorization() or [Authorize]", chain is null ? null : FixRequireAuthorization, chain);
+        }
+    }
+
+    /// <summary>
+    /// True when nothing on the endpoint's convention chain or route builder requires a user. <paramref name="chain"/>:
+    /// where <c>.RequireAuthorization()</c> can be appended (the chain is a statement of its own), else null.
+    /// </summary>
+    private static bool IsUnprotectedEndpoint(IInvocationOperation map, WebSocketSymbols symbols, out Location? chain)
+    {
+        chain = null;
+
         // Up the convention chain: app.Map(...).RequireAuthorization().WithName(...)
         IOperation top = map;
         while (ChainParent(top) is { } next)
         {
             if (IsAuthorizationConvention(next, symbols))
             {
-                return;
+                return false;
             }
 
             top = next;
@@ -217,7 +237,7 @@ public sealed class UnauthenticatedAcceptAnalyzer : WebSocketAnalyzer
         var consumer = top.WalkUpConversions(out _);
         if (consumer is IArgumentOperation { Parent: IInvocationOperation { TargetMethod.Name: "Add" } })
         {
-            return; // collected into a list of conventions
+            return false; // collected into a list of conventions
         }
 
         if (consumer is not IExpressionStatementOperation)
@@ -225,18 +245,120 @@ public sealed class UnauthenticatedAcceptAnalyzer : WebSocketAnalyzer
             var local = consumer is IVariableInitializerOperation { Parent: IVariableDeclaratorOperation declarator } ? declarator.Symbol : null;
             if (local is null || ConfiguredLater(local, map.GetRoot(), symbols))
             {
-                return; // returned, passed on, or configured afterwards
+                return false; // returned, passed on, or configured afterwards
             }
         }
 
         if (!RouteBuilderIsUnprotected(map.Receiver(), map.GetRoot(), symbols))
         {
-            return;
+            return false;
         }
 
-        var canAppend = consumer is IExpressionStatementOperation;
-        Report(context, accept, "the endpoint has no RequireAuthorization() or [Authorize]",
-            canAppend ? FixRequireAuthorization : null, canAppend ? top.Syntax.GetLocation() : null);
+        chain = consumer is IExpressionStatementOperation ? top.Syntax.GetLocation() : null;
+        return true;
+    }
+
+    /// <summary>
+    /// <c>app.Map("/ws", WebSocketHandler.RunAsync)</c> or <c>app.Map("/ws", ctx => RunAsync(ctx))</c>: the accept sits in a
+    /// method of the project that the endpoint hands its context to. That method's body is read as syntax (it may be in
+    /// another file); any sign of a check before its accept keeps the rule silent. Reported at the handler.
+    /// </summary>
+    private static void AnalyzeDelegatedHandler(OperationAnalysisContext context, IInvocationOperation map, WebSocketSymbols symbols)
+    {
+        foreach (var argument in map.Arguments)
+        {
+            var (handler, location) = argument.Value.WalkDownConversions() switch
+            {
+                IDelegateCreationOperation { Target: IMethodReferenceOperation reference } => (reference.Method, reference.Syntax),
+                IDelegateCreationOperation { Target: IAnonymousFunctionOperation lambda } => ForwardedTo(lambda, symbols),
+                IAnonymousFunctionOperation lambda => ForwardedTo(lambda, symbols),
+                _ => (null, null),
+            };
+
+            if (handler is null || location is null
+                || HasAuthorizationAttribute(handler, symbols)
+                || IsMiddlewareInvoke(handler, symbols)
+                || WebSocketSymbols.IsOrDerivesFrom(handler.ContainingType, symbols.ControllerBase)
+                || !AcceptsWithoutVisibleCheck(handler, context.CancellationToken)
+                || !IsUnprotectedEndpoint(map, symbols, out var chain))
+            {
+                continue;
+            }
+
+            var properties = chain is null ? ImmutableDictionary<string, string?>.Empty : ImmutableDictionary<string, string?>.Empty.Add(FixProperty, FixRequireAuthorization);
+            context.ReportDiagnostic(Diagnostic.Create(
+                Rule,
+                location.GetLocation(),
+                chain is null ? null : new[] { chain },
+                properties,
+                $"the endpoint has no RequireAuthorization() or [Authorize], and its handler '{handler.Name}' accepts without checking the user"));
+            return;
+        }
+    }
+
+    // ctx => HandleAsync(ctx): a lambda that accepts nothing itself and passes its HttpContext to a method of the project.
+    private static (IMethodSymbol? Handler, SyntaxNode? Location) ForwardedTo(IAnonymousFunctionOperation lambda, WebSocketSymbols symbols)
+    {
+        IInvocationOperation? forward = null;
+        foreach (var operation in lambda.Body.Descendants())
+        {
+            if (operation is not IInvocationOperation invocation)
+            {
+                continue;
+            }
+
+            if (invocation.IsAccept(symbols))
+            {
+                return (null, null); // judged at the accept
+            }
+
+            if (forward is null
+                && invocation.TargetMethod.DeclaringSyntaxReferences.Length == 1
+                && invocation.Arguments.Any(a => a.Value.WalkDownConversions() is IParameterReferenceOperation { Parameter: var parameter }
+                    && SymbolEqualityComparer.Default.Equals(parameter.ContainingSymbol, lambda.Symbol)
+                    && SymbolEqualityComparer.Default.Equals(parameter.Type, symbols.HttpContext)))
+            {
+                forward = invocation;
+            }
+        }
+
+        return forward is null ? (null, null) : (forward.TargetMethod, forward.Syntax);
+    }
+
+    // Syntax only, since the handler may live in another file: an AcceptWebSocketAsync call with nothing before it that
+    // reads the user, answers 401/403, or is named after a credential.
+    private static bool AcceptsWithoutVisibleCheck(IMethodSymbol handler, System.Threading.CancellationToken cancellationToken)
+    {
+        var body = handler.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken);
+        var accept = body.DescendantNodes().OfType<InvocationExpressionSyntax>()
+            .FirstOrDefault(i => i.Expression is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "AcceptWebSocketAsync" });
+        if (accept is null)
+        {
+            return false;
+        }
+
+        foreach (var token in body.DescendantTokens())
+        {
+            if (token.SpanStart >= accept.SpanStart)
+            {
+                break;
+            }
+
+            var text = token.ValueText;
+            if (token.IsKind(SyntaxKind.NumericLiteralToken) && text is "401" or "403")
+            {
+                return false;
+            }
+
+            if ((token.IsKind(SyntaxKind.IdentifierToken) || token.IsKind(SyntaxKind.StringLiteralToken))
+                && (LooksLikeCredential(text) || text is "User" or "IsAuthenticated" or "IsInRole" or "HasClaim" or "Unauthorized" or "Forbid" or "Challenge"
+                    or "ForbidAsync" or "ChallengeAsync" or "Status401Unauthorized" or "Status403Forbidden" or "Authorization"))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     // The call this value is the receiver of: builder.Next(...), for instance and extension methods alike.

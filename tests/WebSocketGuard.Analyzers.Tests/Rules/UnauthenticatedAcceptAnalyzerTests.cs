@@ -18,6 +18,164 @@ public class UnauthenticatedAcceptAnalyzerTests
     private static DiagnosticResult Middleware(int location) => Verify.Diagnostic().WithLocation(location)
         .WithArguments("the middleware does not check the user before accepting");
 
+    private static DiagnosticResult DelegatedHandler(int location, string handler) => Verify.Diagnostic().WithLocation(location)
+        .WithOptions(DiagnosticOptions.IgnoreAdditionalLocations)
+        .WithArguments($"the endpoint has no RequireAuthorization() or [Authorize], and its handler '{handler}' accepts without checking the user");
+
+    [Fact]
+    public async Task Endpoint_handing_its_context_to_a_method_that_accepts_is_reported_at_the_handler_and_fixed()
+    {
+        const string source = """
+            using System.Threading.Tasks;
+            using Microsoft.AspNetCore.Builder;
+            using Microsoft.AspNetCore.Http;
+
+            var builder = WebApplication.CreateBuilder(args);
+            var app = builder.Build();
+            app.UseWebSockets();
+
+            app.Map("/ws", {|#0:EchoHandler.RunAsync|});
+            app.Map("/feed", context => {|#1:EchoHandler.FeedAsync(context, 5)|});
+
+            app.Run();
+
+            static class EchoHandler
+            {
+                public static async Task RunAsync(HttpContext context)
+                {
+                    if (!context.WebSockets.IsWebSocketRequest)
+                    {
+                        context.Response.StatusCode = 400;
+                        return;
+                    }
+
+                    using var socket = await context.WebSockets.AcceptWebSocketAsync();
+                }
+
+                public static async Task FeedAsync(HttpContext context, int rate)
+                {
+                    using var socket = await context.WebSockets.AcceptWebSocketAsync();
+                    await Task.Delay(rate);
+                }
+            }
+            """;
+        const string fixedSource = """
+            using System.Threading.Tasks;
+            using Microsoft.AspNetCore.Builder;
+            using Microsoft.AspNetCore.Http;
+
+            var builder = WebApplication.CreateBuilder(args);
+            var app = builder.Build();
+            app.UseWebSockets();
+
+            app.Map("/ws", EchoHandler.RunAsync).RequireAuthorization();
+            app.Map("/feed", context => EchoHandler.FeedAsync(context, 5)).RequireAuthorization();
+
+            app.Run();
+
+            static class EchoHandler
+            {
+                public static async Task RunAsync(HttpContext context)
+                {
+                    if (!context.WebSockets.IsWebSocketRequest)
+                    {
+                        context.Response.StatusCode = 400;
+                        return;
+                    }
+
+                    using var socket = await context.WebSockets.AcceptWebSocketAsync();
+                }
+
+                public static async Task FeedAsync(HttpContext context, int rate)
+                {
+                    using var socket = await context.WebSockets.AcceptWebSocketAsync();
+                    await Task.Delay(rate);
+                }
+            }
+            """;
+
+        var test = Verify.Create(TargetFramework.Net100, Web);
+        test.TestState.OutputKind = OutputKind.ConsoleApplication;
+        test.TestCode = source;
+        test.FixedCode = fixedSource;
+        test.ExpectedDiagnostics.Add(DelegatedHandler(0, "RunAsync"));
+        test.ExpectedDiagnostics.Add(DelegatedHandler(1, "FeedAsync"));
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task Delegated_handlers_that_check_the_user_or_sit_behind_authorization_are_silent()
+    {
+        const string source = """
+            using System.Threading.Tasks;
+            using Microsoft.AspNetCore.Authorization;
+            using Microsoft.AspNetCore.Builder;
+            using Microsoft.AspNetCore.Http;
+
+            var builder = WebApplication.CreateBuilder(args);
+            var app = builder.Build();
+            app.UseWebSockets();
+
+            app.Map("/checked", Handlers.CheckedAsync);
+            app.Map("/token", Handlers.TokenAsync);
+            app.Map("/attributed", Handlers.AttributedAsync);
+            app.Map("/required", Handlers.OpenAsync).RequireAuthorization();
+            app.Map("/anonymous", Handlers.OpenAsync).AllowAnonymous();
+            app.Map("/health", context => Handlers.HealthAsync(context));
+            app.MapGroup("/secure").RequireAuthorization().Map("/ws", Handlers.OpenAsync);
+
+            app.Run();
+
+            static class Handlers
+            {
+                public static async Task CheckedAsync(HttpContext context)
+                {
+                    if (context.User.Identity?.IsAuthenticated != true)
+                    {
+                        context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                        return;
+                    }
+
+                    using var socket = await context.WebSockets.AcceptWebSocketAsync();
+                }
+
+                public static async Task TokenAsync(HttpContext context)
+                {
+                    if (!TokenValidator.IsValid(context.Request.Query["access_token"]))
+                    {
+                        context.Response.StatusCode = 401;
+                        return;
+                    }
+
+                    using var socket = await context.WebSockets.AcceptWebSocketAsync();
+                }
+
+                [Authorize]
+                public static async Task AttributedAsync(HttpContext context)
+                {
+                    using var socket = await context.WebSockets.AcceptWebSocketAsync();
+                }
+
+                public static async Task OpenAsync(HttpContext context)
+                {
+                    using var socket = await context.WebSockets.AcceptWebSocketAsync();
+                }
+
+                public static Task HealthAsync(HttpContext context) => context.Response.WriteAsync("ok");
+            }
+
+            static class TokenValidator
+            {
+                public static bool IsValid(string? token) => token == "secret";
+            }
+            """;
+
+        var test = Verify.Create(TargetFramework.Net100, Web);
+        test.TestState.OutputKind = OutputKind.ConsoleApplication;
+        test.TestCode = source;
+        await test.RunAsync();
+    }
+
     [Theory]
     [InlineData(TargetFramework.Net80)]
     [InlineData(TargetFramework.Net100)]
