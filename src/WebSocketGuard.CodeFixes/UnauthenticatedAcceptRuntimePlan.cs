@@ -275,8 +275,10 @@ internal sealed class UnauthenticatedAcceptRuntimePlan
 
         if (SocketName is null)
         {
+            // A blank line after the check when code follows it, as after any guard.
+            var last = statement.Parent is BlockSyntax block && block.Statements.Last() == statement;
             editor.InsertBefore(statement, connection);
-            editor.ReplaceNode(statement, refused.WithTrailingTrivia(statement.GetTrailingTrivia()));
+            editor.ReplaceNode(statement, last ? refused.WithTrailingTrivia(statement.GetTrailingTrivia()) : refused.WithTrailingTrivia(newLine, newLine));
             return;
         }
 

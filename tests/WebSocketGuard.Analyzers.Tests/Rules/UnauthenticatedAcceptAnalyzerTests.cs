@@ -1031,6 +1031,7 @@ public class UnauthenticatedAcceptAnalyzerTests
                     {
                         return;
                     }
+
                     await Task.Delay(10);
                 }
             }
@@ -1044,6 +1045,59 @@ public class UnauthenticatedAcceptAnalyzerTests
         test.ExpectedDiagnostics.Add(Middleware(0));
         test.ExpectedDiagnostics.Add(Verify.Diagnostic().WithLocation(1).WithOptions(DiagnosticOptions.IgnoreAdditionalLocations)
             .WithArguments("neither the action nor its controller has [Authorize]"));
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task Runtime_fix_accepts_with_WebSocketAccept_in_an_endpoint_MapWebSocket_cannot_express()
+    {
+        // A route parameter has no place in MapWebSocket's handler; the accept inside it still maps exactly.
+        // 'connection' is taken, so the connection gets another name.
+        const string source = """
+            using Microsoft.AspNetCore.Builder;
+            using Microsoft.AspNetCore.Http;
+            using WebSocketGuard.AspNetCore;
+
+            var builder = WebApplication.CreateBuilder(args);
+            builder.Services.AddWebSocketGuard(builder.Configuration);
+            var app = builder.Build();
+            app.Map("/rooms/{room}", async (string room, HttpContext context) =>
+            {
+                var connection = context.Connection.RemoteIpAddress;
+                using var socket = await {|#0:context.WebSockets.AcceptWebSocketAsync()|};
+                await socket.CloseAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, $"{room} {connection}", default);
+            });
+            app.Run();
+            """;
+        const string fixedSource = """
+            using Microsoft.AspNetCore.Builder;
+            using Microsoft.AspNetCore.Http;
+            using WebSocketGuard.AspNetCore;
+
+            var builder = WebApplication.CreateBuilder(args);
+            builder.Services.AddWebSocketGuard(builder.Configuration);
+            var app = builder.Build();
+            app.Map("/rooms/{room}", async (string room, HttpContext context) =>
+            {
+                var connection = context.Connection.RemoteIpAddress;
+                await using var webSocketConnection = await WebSocketAccept.AcceptAsync(context);
+                if (webSocketConnection is null)
+                {
+                    return;
+                }
+
+                var socket = webSocketConnection.Socket;
+                await socket.CloseAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, $"{room} {connection}", default);
+            });
+            app.Run();
+            """;
+
+        var test = Verify.Create(TargetFramework.Net100, WebRuntime);
+        test.TestState.OutputKind = OutputKind.ConsoleApplication;
+        test.TestCode = source;
+        test.FixedCode = fixedSource;
+        test.CodeActionEquivalenceKey = Fix.WebSocketAcceptEquivalenceKey;
+        test.ExpectedDiagnostics.Add(Endpoint(0));
         await test.RunAsync();
     }
 
