@@ -76,8 +76,8 @@ public sealed class UnauthenticatedAcceptCodeFix : CodeFixProvider
                 var document = context.Document;
                 context.RegisterCodeFix(
                     plan.MapsEndpoint
-                        ? CodeAction.Create("Map with MapWebSocket (checks Origin, user and limits)", ct => RuntimePlanApplyAsync(document, plan, ct), MapWebSocketEquivalenceKey)
-                        : CodeAction.Create("Accept with WebSocketAccept (checks Origin, user and limits)", ct => RuntimePlanApplyAsync(document, plan, ct), WebSocketAcceptEquivalenceKey),
+                        ? CodeAction.Create("Map with MapWebSocket (checks Origin, user and limits)", ct => ApplyRuntimePlanAsync(document, plan, ct), MapWebSocketEquivalenceKey)
+                        : CodeAction.Create("Accept with WebSocketAccept (checks Origin, user and limits)", ct => ApplyRuntimePlanAsync(document, plan, ct), WebSocketAcceptEquivalenceKey),
                     diagnostic);
             }
         }
@@ -97,7 +97,7 @@ public sealed class UnauthenticatedAcceptCodeFix : CodeFixProvider
         return endpoint ?? UnauthenticatedAcceptRuntimePlan.TryCreateWebSocketAccept(accept, model, cancellationToken);
     }
 
-    private static Task<Document> RuntimePlanApplyAsync(Document document, UnauthenticatedAcceptRuntimePlan plan, CancellationToken cancellationToken)
+    private static Task<Document> ApplyRuntimePlanAsync(Document document, UnauthenticatedAcceptRuntimePlan plan, CancellationToken cancellationToken)
         => UnauthenticatedAcceptRuntimePlan.ApplyAsync(document, new[] { plan }, cancellationToken);
 
     private static async Task<Document> AppendRequireAuthorizationAsync(Document document, InvocationExpressionSyntax chain, CancellationToken cancellationToken)
