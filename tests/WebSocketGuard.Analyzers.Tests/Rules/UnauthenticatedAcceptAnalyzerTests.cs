@@ -1049,6 +1049,77 @@ public class UnauthenticatedAcceptAnalyzerTests
     }
 
     [Fact]
+    public async Task Runtime_fix_registers_the_runtime_in_a_Main_method_and_accepts_in_a_middleware_lambda()
+    {
+        const string source = """
+            using System.Net.WebSockets;
+            using Microsoft.AspNetCore.Builder;
+
+            public static class Program
+            {
+                public static void Main(string[] args)
+                {
+                    var builder = WebApplication.CreateBuilder(args);
+                    var app = builder.Build();
+                    app.Use(async (context, next) =>
+                    {
+                        if (!context.WebSockets.IsWebSocketRequest)
+                        {
+                            await next(context);
+                            return;
+                        }
+
+                        var socket = await {|#0:context.WebSockets.AcceptWebSocketAsync()|};
+                        await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, context.RequestAborted);
+                    });
+                    app.Run();
+                }
+            }
+            """;
+        const string fixedSource = """
+            using System.Net.WebSockets;
+            using Microsoft.AspNetCore.Builder;
+            using WebSocketGuard.AspNetCore;
+
+            public static class Program
+            {
+                public static void Main(string[] args)
+                {
+                    var builder = WebApplication.CreateBuilder(args);
+                    builder.Services.AddWebSocketGuard(builder.Configuration);
+                    var app = builder.Build();
+                    app.Use(async (context, next) =>
+                    {
+                        if (!context.WebSockets.IsWebSocketRequest)
+                        {
+                            await next(context);
+                            return;
+                        }
+
+                        await using var connection = await WebSocketAccept.AcceptAsync(context);
+                        if (connection is null)
+                        {
+                            return;
+                        }
+
+                        var socket = connection.Socket;
+                        await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, context.RequestAborted);
+                    });
+                    app.Run();
+                }
+            }
+            """;
+
+        var test = Verify.Create(TargetFramework.Net80, WebRuntime);
+        test.TestState.OutputKind = OutputKind.ConsoleApplication;
+        test.TestCode = source;
+        test.FixedCode = fixedSource;
+        test.CodeActionEquivalenceKey = Fix.WebSocketAcceptEquivalenceKey;
+        test.ExpectedDiagnostics.Add(Middleware(0));
+        await test.RunAsync();
+    }
+
+    [Fact]
     public async Task Runtime_fix_accepts_with_WebSocketAccept_in_an_endpoint_MapWebSocket_cannot_express()
     {
         // A route parameter has no place in MapWebSocket's handler; the accept inside it still maps exactly.
