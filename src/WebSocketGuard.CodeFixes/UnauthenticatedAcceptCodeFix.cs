@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Composition;
 using System.Linq;
@@ -16,21 +17,25 @@ namespace WebSocketGuard.CodeFixes;
 
 /// <summary>
 /// WSG2001: requires an authenticated user where the code decides it — <c>.RequireAuthorization()</c> on the endpoint,
-/// <c>[Authorize]</c> on the action, or a 401 guard before the accept in middleware.
+/// <c>[Authorize]</c> on the action, or a 401 guard before the accept in middleware. With WebSocketGuard.AspNetCore
+/// referenced, also the runtime's checked accept: <c>MapWebSocket</c> for a minimal-API endpoint, <c>WebSocketAccept</c> inline.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(UnauthenticatedAcceptCodeFix)), Shared]
 public sealed class UnauthenticatedAcceptCodeFix : CodeFixProvider
 {
     public const string EquivalenceKey = "WSG2001.RequireAuthenticatedUser";
+    public const string MapWebSocketEquivalenceKey = "WSG2001.MapWebSocket";
+    public const string WebSocketAcceptEquivalenceKey = "WSG2001.WebSocketAccept";
 
     public override ImmutableArray<string> FixableDiagnosticIds => ImmutableArray.Create(RuleIds.UnauthenticatedAccept);
 
-    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
+    public override FixAllProvider GetFixAllProvider() => FixAll.Instance;
 
     public override async Task RegisterCodeFixesAsync(CodeFixContext context)
     {
         var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        if (root is null)
+        var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
+        if (root is null || model is null)
         {
             return;
         }
@@ -65,8 +70,35 @@ public sealed class UnauthenticatedAcceptCodeFix : CodeFixProvider
                         diagnostic);
                     break;
             }
+
+            if (RuntimePlan(root, model, diagnostic, context.CancellationToken) is { } plan)
+            {
+                var document = context.Document;
+                context.RegisterCodeFix(
+                    plan.MapsEndpoint
+                        ? CodeAction.Create("Map with MapWebSocket (checks Origin, user and limits)", ct => ApplyRuntimePlanAsync(document, plan, ct), MapWebSocketEquivalenceKey)
+                        : CodeAction.Create("Accept with WebSocketAccept (checks Origin, user and limits)", ct => ApplyRuntimePlanAsync(document, plan, ct), WebSocketAcceptEquivalenceKey),
+                    diagnostic);
+            }
         }
     }
+
+    // MapWebSocket where the endpoint maps exactly, else WebSocketAccept where the accept does; null without the runtime.
+    private static UnauthenticatedAcceptRuntimePlan? RuntimePlan(SyntaxNode root, SemanticModel model, Diagnostic diagnostic, CancellationToken cancellationToken)
+    {
+        if (root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) is not InvocationExpressionSyntax accept)
+        {
+            return null;
+        }
+
+        var endpoint = diagnostic.Properties.TryGetValue(A.FixProperty, out var fix) && fix == A.FixRequireAuthorization
+            ? UnauthenticatedAcceptRuntimePlan.TryCreateMapWebSocket(accept, model, cancellationToken)
+            : null;
+        return endpoint ?? UnauthenticatedAcceptRuntimePlan.TryCreateWebSocketAccept(accept, model, cancellationToken);
+    }
+
+    private static Task<Document> ApplyRuntimePlanAsync(Document document, UnauthenticatedAcceptRuntimePlan plan, CancellationToken cancellationToken)
+        => UnauthenticatedAcceptRuntimePlan.ApplyAsync(document, new[] { plan }, cancellationToken);
 
     private static async Task<Document> AppendRequireAuthorizationAsync(Document document, InvocationExpressionSyntax chain, CancellationToken cancellationToken)
     {
@@ -137,4 +169,38 @@ public sealed class UnauthenticatedAcceptCodeFix : CodeFixProvider
 
     private static MemberAccessExpressionSyntax Member(ExpressionSyntax owner, string name)
         => SyntaxFactory.MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, owner, SyntaxFactory.IdentifierName(name));
+
+    /// <summary>The BCL fix batches; the runtime fixes rewrite a document at once so <c>AddWebSocketGuard</c> is added once.</summary>
+    private sealed class FixAll : FixAllProvider
+    {
+        public static readonly FixAll Instance = new();
+
+        private static readonly FixAllProvider Runtime = Create(FixDocumentAsync);
+
+        public override IEnumerable<FixAllScope> GetSupportedFixAllScopes() => WellKnownFixAllProviders.BatchFixer.GetSupportedFixAllScopes();
+
+        public override Task<CodeAction?> GetFixAsync(FixAllContext fixAllContext)
+            => fixAllContext.CodeActionEquivalenceKey is MapWebSocketEquivalenceKey or WebSocketAcceptEquivalenceKey
+                ? Runtime.GetFixAsync(fixAllContext)
+                : WellKnownFixAllProviders.BatchFixer.GetFixAsync(fixAllContext);
+
+        private static async Task<Document?> FixDocumentAsync(FixAllContext fixAllContext, Document document, ImmutableArray<Diagnostic> diagnostics)
+        {
+            var root = await document.GetSyntaxRootAsync(fixAllContext.CancellationToken).ConfigureAwait(false);
+            var model = await document.GetSemanticModelAsync(fixAllContext.CancellationToken).ConfigureAwait(false);
+            if (root is null || model is null)
+            {
+                return document;
+            }
+
+            var mapsEndpoint = fixAllContext.CodeActionEquivalenceKey == MapWebSocketEquivalenceKey;
+            var plans = diagnostics
+                .OrderBy(d => d.Location.SourceSpan.Start)
+                .Select(d => RuntimePlan(root, model, d, fixAllContext.CancellationToken))
+                .OfType<UnauthenticatedAcceptRuntimePlan>()
+                .Where(p => p.MapsEndpoint == mapsEndpoint)
+                .ToList();
+            return await UnauthenticatedAcceptRuntimePlan.ApplyAsync(document, plans, fixAllContext.CancellationToken).ConfigureAwait(false);
+        }
+    }
 }

@@ -1,6 +1,7 @@
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Testing;
 using Xunit;
+using Fix = WebSocketGuard.CodeFixes.UnauthenticatedAcceptCodeFix;
 using Verify = WebSocketGuard.Analyzers.Tests.Verifier<
     WebSocketGuard.Analyzers.UnauthenticatedAcceptAnalyzer,
     WebSocketGuard.CodeFixes.UnauthenticatedAcceptCodeFix>;
@@ -10,6 +11,7 @@ namespace WebSocketGuard.Analyzers.Tests.Rules;
 public class UnauthenticatedAcceptAnalyzerTests
 {
     private const ProjectReferences Web = ProjectReferences.AspNetCore;
+    private const ProjectReferences WebRuntime = ProjectReferences.AspNetCore | ProjectReferences.Runtime;
 
     private static DiagnosticResult Endpoint(int location) => Verify.Diagnostic().WithLocation(location)
         .WithOptions(DiagnosticOptions.IgnoreAdditionalLocations)
@@ -811,5 +813,750 @@ public class UnauthenticatedAcceptAnalyzerTests
             """;
 
         await Verify.VerifyAnalyzerAsync(source, TargetFramework.Net100, Web | ProjectReferences.Runtime, Endpoint(0));
+    }
+
+    [Theory]
+    [InlineData(TargetFramework.Net80)]
+    [InlineData(TargetFramework.Net100)]
+    public async Task Runtime_fix_maps_a_guarded_endpoint_with_MapWebSocket_and_registers_the_runtime(TargetFramework framework)
+    {
+        const string source = """
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using Microsoft.AspNetCore.Builder;
+            using Microsoft.AspNetCore.Http;
+
+            var builder = WebApplication.CreateBuilder(args);
+            var app = builder.Build();
+            app.UseWebSockets();
+
+            app.Map("/ws", async (HttpContext context) =>
+            {
+                if (!context.WebSockets.IsWebSocketRequest)
+                {
+                    context.Response.StatusCode = 400;
+                    return;
+                }
+
+                // One echo session per connection.
+                using var socket = await {|#0:context.WebSockets.AcceptWebSocketAsync()|};
+                await Echo.RunAsync(socket, context.Request.Query["room"], context.RequestAborted);
+            }).WithName("echo");
+
+            app.Run();
+
+            static class Echo
+            {
+                public static Task RunAsync(WebSocket socket, string? room, CancellationToken cancellationToken) => Task.CompletedTask;
+            }
+            """;
+        const string fixedSource = """
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using Microsoft.AspNetCore.Builder;
+            using Microsoft.AspNetCore.Http;
+            using WebSocketGuard.AspNetCore;
+
+            var builder = WebApplication.CreateBuilder(args);
+            builder.Services.AddWebSocketGuard(builder.Configuration);
+            var app = builder.Build();
+            app.UseWebSockets();
+
+            app.MapWebSocket("/ws", async connection =>
+            {
+                // One echo session per connection.
+                var socket = connection.Socket;
+                await Echo.RunAsync(socket, connection.HttpContext.Request.Query["room"], connection.Aborted);
+            }).WithName("echo");
+
+            app.Run();
+
+            static class Echo
+            {
+                public static Task RunAsync(WebSocket socket, string? room, CancellationToken cancellationToken) => Task.CompletedTask;
+            }
+            """;
+
+        var test = Verify.Create(framework, WebRuntime);
+        test.TestState.OutputKind = OutputKind.ConsoleApplication;
+        test.TestCode = source;
+        test.FixedCode = fixedSource;
+        test.CodeActionEquivalenceKey = Fix.MapWebSocketEquivalenceKey;
+        test.ExpectedDiagnostics.Add(Endpoint(0));
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task Runtime_fix_maps_the_accepting_branch_of_an_if_else_and_keeps_an_existing_registration()
+    {
+        const string endpoints = """
+            using System.Net.WebSockets;
+            using Microsoft.AspNetCore.Builder;
+            using Microsoft.AspNetCore.Http;
+
+            static class ChatEndpoints
+            {
+                public static void MapChat(WebApplication app)
+                {
+                    app.MapGet("/chat", async context =>
+                    {
+                        if (context.WebSockets.IsWebSocketRequest)
+                        {
+                            var socket = await {|#0:context.WebSockets.AcceptWebSocketAsync()|};
+                            await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", context.RequestAborted);
+                        }
+                        else
+                        {
+                            context.Response.StatusCode = StatusCodes.Status400BadRequest;
+                        }
+                    });
+                }
+            }
+            """;
+        const string fixedEndpoints = """
+            using System.Net.WebSockets;
+            using Microsoft.AspNetCore.Builder;
+            using Microsoft.AspNetCore.Http;
+            using WebSocketGuard.AspNetCore;
+
+            static class ChatEndpoints
+            {
+                public static void MapChat(WebApplication app)
+                {
+                    app.MapWebSocket("/chat", async connection =>
+                    {
+                        var socket = connection.Socket;
+                        await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", connection.Aborted);
+                    });
+                }
+            }
+            """;
+        const string services = """
+            using Microsoft.Extensions.DependencyInjection;
+            using WebSocketGuard.AspNetCore;
+
+            static class Services
+            {
+                public static void Add(IServiceCollection services) => services.AddWebSocketGuard();
+            }
+            """;
+
+        var test = Verify.Create(TargetFramework.Net100, WebRuntime);
+        test.TestState.Sources.Add(endpoints);
+        test.TestState.Sources.Add(services);
+        test.FixedState.Sources.Add(fixedEndpoints);
+        test.FixedState.Sources.Add(services);
+        test.CodeActionEquivalenceKey = Fix.MapWebSocketEquivalenceKey;
+        test.ExpectedDiagnostics.Add(Endpoint(0));
+        await test.RunAsync();
+    }
+
+    [Theory]
+    [InlineData(TargetFramework.Net80)]
+    [InlineData(TargetFramework.Net100)]
+    public async Task Runtime_fix_accepts_inside_a_middleware_class_with_WebSocketAccept(TargetFramework framework)
+    {
+        const string source = """
+            using System.Net.WebSockets;
+            using System.Threading.Tasks;
+            using Microsoft.AspNetCore.Builder;
+            using Microsoft.AspNetCore.Http;
+
+            var builder = WebApplication.CreateBuilder(args);
+            var app = builder.Build();
+            app.UseWebSockets();
+            app.UseMiddleware<ChatMiddleware>();
+            app.Run();
+
+            public sealed class ChatMiddleware
+            {
+                private readonly RequestDelegate _next;
+
+                public ChatMiddleware(RequestDelegate next) => _next = next;
+
+                public async Task InvokeAsync(HttpContext context)
+                {
+                    if (!context.WebSockets.IsWebSocketRequest)
+                    {
+                        await _next(context);
+                        return;
+                    }
+
+                    using var socket = await {|#0:context.WebSockets.AcceptWebSocketAsync()|};
+                    await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", context.RequestAborted);
+                }
+            }
+            """;
+        const string fixedSource = """
+            using System.Net.WebSockets;
+            using System.Threading.Tasks;
+            using Microsoft.AspNetCore.Builder;
+            using Microsoft.AspNetCore.Http;
+            using WebSocketGuard.AspNetCore;
+
+            var builder = WebApplication.CreateBuilder(args);
+            builder.Services.AddWebSocketGuard(builder.Configuration);
+            var app = builder.Build();
+            app.UseWebSockets();
+            app.UseMiddleware<ChatMiddleware>();
+            app.Run();
+
+            public sealed class ChatMiddleware
+            {
+                private readonly RequestDelegate _next;
+
+                public ChatMiddleware(RequestDelegate next) => _next = next;
+
+                public async Task InvokeAsync(HttpContext context)
+                {
+                    if (!context.WebSockets.IsWebSocketRequest)
+                    {
+                        await _next(context);
+                        return;
+                    }
+
+                    await using var connection = await WebSocketAccept.AcceptAsync(context);
+                    if (connection is null)
+                    {
+                        return;
+                    }
+
+                    var socket = connection.Socket;
+                    await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", context.RequestAborted);
+                }
+            }
+            """;
+
+        var test = Verify.Create(framework, WebRuntime);
+        test.TestState.OutputKind = OutputKind.ConsoleApplication;
+        test.TestCode = source;
+        test.FixedCode = fixedSource;
+        test.CodeActionEquivalenceKey = Fix.WebSocketAcceptEquivalenceKey;
+        test.ExpectedDiagnostics.Add(Middleware(0));
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task Runtime_fix_all_maps_every_endpoint_and_registers_the_runtime_once()
+    {
+        const string source = """
+            using System.Net.WebSockets;
+            using Microsoft.AspNetCore.Builder;
+            using Microsoft.AspNetCore.Http;
+
+            var builder = WebApplication.CreateBuilder(args);
+            var app = builder.Build();
+
+            app.Map("/chat", async (HttpContext context) =>
+            {
+                if (!context.WebSockets.IsWebSocketRequest)
+                {
+                    context.Response.StatusCode = StatusCodes.Status400BadRequest;
+                    return;
+                }
+
+                using var socket = await {|#0:context.WebSockets.AcceptWebSocketAsync()|};
+                await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, context.RequestAborted);
+            });
+
+            app.MapGet("/feed", async (HttpContext context) =>
+            {
+                if (!context.WebSockets.IsWebSocketRequest)
+                {
+                    context.Response.StatusCode = 400;
+                    return;
+                }
+
+                using var feed = await {|#1:context.WebSockets.AcceptWebSocketAsync()|};
+                await feed.SendAsync(new byte[] { 1 }, WebSocketMessageType.Binary, true, default);
+            });
+
+            app.Run();
+            """;
+        const string fixedSource = """
+            using System.Net.WebSockets;
+            using Microsoft.AspNetCore.Builder;
+            using Microsoft.AspNetCore.Http;
+            using WebSocketGuard.AspNetCore;
+
+            var builder = WebApplication.CreateBuilder(args);
+            builder.Services.AddWebSocketGuard(builder.Configuration);
+            var app = builder.Build();
+
+            app.MapWebSocket("/chat", async connection =>
+            {
+                var socket = connection.Socket;
+                await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, connection.Aborted);
+            });
+
+            app.MapWebSocket("/feed", async connection =>
+            {
+                var feed = connection.Socket;
+                await feed.SendAsync(new byte[] { 1 }, WebSocketMessageType.Binary, true, default);
+            });
+
+            app.Run();
+            """;
+
+        var test = Verify.Create(TargetFramework.Net100, WebRuntime);
+        test.TestState.OutputKind = OutputKind.ConsoleApplication;
+        test.TestCode = source;
+        test.FixedCode = fixedSource;
+        test.CodeActionEquivalenceKey = Fix.MapWebSocketEquivalenceKey;
+        test.ExpectedDiagnostics.Add(Endpoint(0));
+        test.ExpectedDiagnostics.Add(Endpoint(1));
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task Runtime_fix_all_accepts_with_WebSocketAccept_in_middleware_and_controllers()
+    {
+        const string source = """
+            using System.Net.WebSockets;
+            using System.Threading.Tasks;
+            using Microsoft.AspNetCore.Builder;
+            using Microsoft.AspNetCore.Mvc;
+            using Microsoft.Extensions.DependencyInjection;
+
+            var builder = WebApplication.CreateBuilder(args);
+            builder.Services.AddControllers();
+            var app = builder.Build();
+            app.Use(async (context, next) =>
+            {
+                if (context.Request.Path == "/ws" && context.WebSockets.IsWebSocketRequest)
+                {
+                    using var socket = await {|#0:context.WebSockets.AcceptWebSocketAsync()|};
+                    await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, context.RequestAborted);
+                    return;
+                }
+
+                await next(context);
+            });
+            app.MapControllers();
+            app.Run();
+
+            public class TickerController : ControllerBase
+            {
+                [HttpGet("/ticker")]
+                public async Task Get()
+                {
+                    var ticker = await {|#1:HttpContext.WebSockets.AcceptWebSocketAsync()|};
+                    await Task.Delay(10);
+                }
+            }
+            """;
+        const string fixedSource = """
+            using System.Net.WebSockets;
+            using System.Threading.Tasks;
+            using Microsoft.AspNetCore.Builder;
+            using Microsoft.AspNetCore.Mvc;
+            using Microsoft.Extensions.DependencyInjection;
+            using WebSocketGuard.AspNetCore;
+
+            var builder = WebApplication.CreateBuilder(args);
+            builder.Services.AddControllers();
+            builder.Services.AddWebSocketGuard(builder.Configuration);
+            var app = builder.Build();
+            app.Use(async (context, next) =>
+            {
+                if (context.Request.Path == "/ws" && context.WebSockets.IsWebSocketRequest)
+                {
+                    await using var connection = await WebSocketAccept.AcceptAsync(context);
+                    if (connection is null)
+                    {
+                        return;
+                    }
+
+                    var socket = connection.Socket;
+                    await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, context.RequestAborted);
+                    return;
+                }
+
+                await next(context);
+            });
+            app.MapControllers();
+            app.Run();
+
+            public class TickerController : ControllerBase
+            {
+                [HttpGet("/ticker")]
+                public async Task Get()
+                {
+                    await using var connection = await WebSocketAccept.AcceptAsync(HttpContext);
+                    if (connection is null)
+                    {
+                        return;
+                    }
+
+                    await Task.Delay(10);
+                }
+            }
+            """;
+
+        var test = Verify.Create(TargetFramework.Net100, WebRuntime);
+        test.TestState.OutputKind = OutputKind.ConsoleApplication;
+        test.TestCode = source;
+        test.FixedCode = fixedSource;
+        test.CodeActionEquivalenceKey = Fix.WebSocketAcceptEquivalenceKey;
+        test.ExpectedDiagnostics.Add(Middleware(0));
+        test.ExpectedDiagnostics.Add(Verify.Diagnostic().WithLocation(1).WithOptions(DiagnosticOptions.IgnoreAdditionalLocations)
+            .WithArguments("neither the action nor its controller has [Authorize]"));
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task Runtime_fix_registers_the_runtime_in_a_Main_method_and_accepts_in_a_middleware_lambda()
+    {
+        const string source = """
+            using System.Net.WebSockets;
+            using Microsoft.AspNetCore.Builder;
+
+            public static class Program
+            {
+                public static void Main(string[] args)
+                {
+                    var builder = WebApplication.CreateBuilder(args);
+                    var app = builder.Build();
+                    app.Use(async (context, next) =>
+                    {
+                        if (!context.WebSockets.IsWebSocketRequest)
+                        {
+                            await next(context);
+                            return;
+                        }
+
+                        var socket = await {|#0:context.WebSockets.AcceptWebSocketAsync()|};
+                        await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, context.RequestAborted);
+                    });
+                    app.Run();
+                }
+            }
+            """;
+        const string fixedSource = """
+            using System.Net.WebSockets;
+            using Microsoft.AspNetCore.Builder;
+            using WebSocketGuard.AspNetCore;
+
+            public static class Program
+            {
+                public static void Main(string[] args)
+                {
+                    var builder = WebApplication.CreateBuilder(args);
+                    builder.Services.AddWebSocketGuard(builder.Configuration);
+                    var app = builder.Build();
+                    app.Use(async (context, next) =>
+                    {
+                        if (!context.WebSockets.IsWebSocketRequest)
+                        {
+                            await next(context);
+                            return;
+                        }
+
+                        await using var connection = await WebSocketAccept.AcceptAsync(context);
+                        if (connection is null)
+                        {
+                            return;
+                        }
+
+                        var socket = connection.Socket;
+                        await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, context.RequestAborted);
+                    });
+                    app.Run();
+                }
+            }
+            """;
+
+        var test = Verify.Create(TargetFramework.Net80, WebRuntime);
+        test.TestState.OutputKind = OutputKind.ConsoleApplication;
+        test.TestCode = source;
+        test.FixedCode = fixedSource;
+        test.CodeActionEquivalenceKey = Fix.WebSocketAcceptEquivalenceKey;
+        test.ExpectedDiagnostics.Add(Middleware(0));
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task Runtime_fix_accepts_with_WebSocketAccept_in_an_endpoint_MapWebSocket_cannot_express()
+    {
+        // A route parameter has no place in MapWebSocket's handler; the accept inside it still maps exactly.
+        // 'connection' is taken, so the connection gets another name.
+        const string source = """
+            using Microsoft.AspNetCore.Builder;
+            using Microsoft.AspNetCore.Http;
+            using WebSocketGuard.AspNetCore;
+
+            var builder = WebApplication.CreateBuilder(args);
+            builder.Services.AddWebSocketGuard(builder.Configuration);
+            var app = builder.Build();
+            app.Map("/rooms/{room}", async (string room, HttpContext context) =>
+            {
+                var connection = context.Connection.RemoteIpAddress;
+                using var socket = await {|#0:context.WebSockets.AcceptWebSocketAsync()|};
+                await socket.CloseAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, $"{room} {connection}", default);
+            });
+            app.Run();
+            """;
+        const string fixedSource = """
+            using Microsoft.AspNetCore.Builder;
+            using Microsoft.AspNetCore.Http;
+            using WebSocketGuard.AspNetCore;
+
+            var builder = WebApplication.CreateBuilder(args);
+            builder.Services.AddWebSocketGuard(builder.Configuration);
+            var app = builder.Build();
+            app.Map("/rooms/{room}", async (string room, HttpContext context) =>
+            {
+                var connection = context.Connection.RemoteIpAddress;
+                await using var webSocketConnection = await WebSocketAccept.AcceptAsync(context);
+                if (webSocketConnection is null)
+                {
+                    return;
+                }
+
+                var socket = webSocketConnection.Socket;
+                await socket.CloseAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, $"{room} {connection}", default);
+            });
+            app.Run();
+            """;
+
+        var test = Verify.Create(TargetFramework.Net100, WebRuntime);
+        test.TestState.OutputKind = OutputKind.ConsoleApplication;
+        test.TestCode = source;
+        test.FixedCode = fixedSource;
+        test.CodeActionEquivalenceKey = Fix.WebSocketAcceptEquivalenceKey;
+        test.ExpectedDiagnostics.Add(Endpoint(0));
+        await test.RunAsync();
+    }
+
+    [Theory]
+    [InlineData(Fix.MapWebSocketEquivalenceKey)]
+    [InlineData(Fix.WebSocketAcceptEquivalenceKey)]
+    public async Task Runtime_fix_is_not_offered_for_a_subprotocol_accept(string key)
+    {
+        // The runtime's accept negotiates no subprotocol: the client asking for "chat.v1" would be refused.
+        const string source = """
+            using Microsoft.AspNetCore.Builder;
+            using Microsoft.AspNetCore.Http;
+
+            var builder = WebApplication.CreateBuilder(args);
+            var app = builder.Build();
+            app.Map("/ws", async (HttpContext context) =>
+            {
+                if (!context.WebSockets.IsWebSocketRequest)
+                {
+                    context.Response.StatusCode = 400;
+                    return;
+                }
+
+                using var socket = await {|#0:context.WebSockets.AcceptWebSocketAsync("chat.v1")|};
+                await socket.CloseAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, null, default);
+            });
+            app.Run();
+            """;
+
+        await VerifyRuntimeFixNotOfferedAsync(source, key, Endpoint(0), OutputKind.ConsoleApplication);
+    }
+
+    [Theory]
+    [InlineData(Fix.MapWebSocketEquivalenceKey)]
+    [InlineData(Fix.WebSocketAcceptEquivalenceKey)]
+    public async Task Runtime_fix_is_not_offered_when_the_socket_is_used_after_the_handler_returns(string key)
+    {
+        // The pump outlives the handler; the runtime would close the socket under it when the handler returns.
+        const string source = """
+            using System.Net.WebSockets;
+            using System.Threading.Tasks;
+            using Microsoft.AspNetCore.Builder;
+            using Microsoft.AspNetCore.Http;
+
+            var builder = WebApplication.CreateBuilder(args);
+            var app = builder.Build();
+            app.Map("/ws", async (HttpContext context) =>
+            {
+                if (!context.WebSockets.IsWebSocketRequest)
+                {
+                    context.Response.StatusCode = 400;
+                    return;
+                }
+
+                var socket = await {|#0:context.WebSockets.AcceptWebSocketAsync()|};
+                _ = Task.Run(() => Pump.RunAsync(socket));
+                await Task.Yield();
+            });
+            app.Run();
+
+            static class Pump
+            {
+                public static Task RunAsync(WebSocket socket) => Task.CompletedTask;
+            }
+            """;
+
+        await VerifyRuntimeFixNotOfferedAsync(source, key, Endpoint(0), OutputKind.ConsoleApplication);
+    }
+
+    [Fact]
+    public async Task Runtime_fix_is_not_offered_where_AddWebSocketGuard_cannot_be_added()
+    {
+        // No AddWebSocketGuard anywhere and no WebApplicationBuilder in this file: MapWebSocket would throw at startup.
+        const string source = """
+            using Microsoft.AspNetCore.Builder;
+            using Microsoft.AspNetCore.Http;
+
+            static class Endpoints
+            {
+                public static void Map(WebApplication app)
+                {
+                    app.Map("/ws", async (HttpContext context) =>
+                    {
+                        if (!context.WebSockets.IsWebSocketRequest)
+                        {
+                            context.Response.StatusCode = 400;
+                            return;
+                        }
+
+                        using var socket = await {|#0:context.WebSockets.AcceptWebSocketAsync()|};
+                        await socket.CloseAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, null, default);
+                    });
+                }
+            }
+            """;
+
+        await VerifyRuntimeFixNotOfferedAsync(source, Fix.MapWebSocketEquivalenceKey, Endpoint(0));
+        await VerifyRuntimeFixNotOfferedAsync(source, Fix.WebSocketAcceptEquivalenceKey, Endpoint(0));
+    }
+
+    [Fact]
+    public async Task Runtime_fix_is_not_offered_as_MapWebSocket_for_handlers_it_cannot_express()
+    {
+        // A route parameter, a guard that answers 426 instead of 400, a chained call only a route handler has.
+        const string source = """
+            using Microsoft.AspNetCore.Builder;
+            using Microsoft.AspNetCore.Http;
+
+            var builder = WebApplication.CreateBuilder(args);
+            var app = builder.Build();
+            app.Map("/rooms/{room}", async (string room, HttpContext context) =>
+            {
+                if (!context.WebSockets.IsWebSocketRequest)
+                {
+                    context.Response.StatusCode = 400;
+                    return;
+                }
+
+                using var socket = await {|#0:context.WebSockets.AcceptWebSocketAsync()|};
+                await socket.CloseAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, room, default);
+            });
+            app.Map("/upgrade", async (HttpContext context) =>
+            {
+                if (!context.WebSockets.IsWebSocketRequest)
+                {
+                    context.Response.StatusCode = StatusCodes.Status426UpgradeRequired;
+                    return;
+                }
+
+                using var socket = await {|#1:context.WebSockets.AcceptWebSocketAsync()|};
+                await socket.CloseAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, null, default);
+            });
+            app.Map("/filtered", async (HttpContext context) =>
+            {
+                if (!context.WebSockets.IsWebSocketRequest)
+                {
+                    context.Response.StatusCode = 400;
+                    return;
+                }
+
+                using var socket = await {|#2:context.WebSockets.AcceptWebSocketAsync()|};
+                await socket.CloseAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, null, default);
+            }).AddEndpointFilter((invocation, next) => next(invocation));
+            app.Run();
+            """;
+
+        var test = Verify.Create(TargetFramework.Net100, WebRuntime);
+        test.TestState.OutputKind = OutputKind.ConsoleApplication;
+        test.TestCode = source;
+        test.FixedCode = source;
+        test.CodeActionEquivalenceKey = Fix.MapWebSocketEquivalenceKey;
+        test.ExpectedDiagnostics.AddRange(new[] { Endpoint(0), Endpoint(1), Endpoint(2) });
+        test.FixedState.ExpectedDiagnostics.AddRange(new[] { Endpoint(0), Endpoint(1), Endpoint(2) });
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task Runtime_fix_is_not_offered_as_WebSocketAccept_where_returning_early_does_not_fit()
+    {
+        // An action that must return a result, and an accept inside a loop (returning would end the loop).
+        const string source = """
+            using System.Threading.Tasks;
+            using Microsoft.AspNetCore.Builder;
+            using Microsoft.AspNetCore.Http;
+            using Microsoft.AspNetCore.Mvc;
+
+            var builder = WebApplication.CreateBuilder(args);
+            var app = builder.Build();
+            app.Run();
+
+            public class TickerController : ControllerBase
+            {
+                [HttpGet("/ticker")]
+                public async Task<IActionResult> Get()
+                {
+                    using var socket = await {|#0:HttpContext.WebSockets.AcceptWebSocketAsync()|};
+                    await socket.CloseAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, null, default);
+                    return new EmptyResult();
+                }
+            }
+            """;
+
+        var expected = Verify.Diagnostic().WithLocation(0).WithOptions(DiagnosticOptions.IgnoreAdditionalLocations)
+            .WithArguments("neither the action nor its controller has [Authorize]");
+        await VerifyRuntimeFixNotOfferedAsync(source, Fix.WebSocketAcceptEquivalenceKey, expected, OutputKind.ConsoleApplication);
+    }
+
+    [Fact]
+    public async Task Without_the_AspNetCore_runtime_only_the_plain_fix_is_offered()
+    {
+        // WebSocketGuard alone (no WebSocketGuard.AspNetCore): no MapWebSocket to call.
+        const string source = """
+            using Microsoft.AspNetCore.Builder;
+            using Microsoft.AspNetCore.Http;
+
+            var builder = WebApplication.CreateBuilder(args);
+            var app = builder.Build();
+            app.Map("/ws", async (HttpContext context) =>
+            {
+                if (!context.WebSockets.IsWebSocketRequest)
+                {
+                    context.Response.StatusCode = 400;
+                    return;
+                }
+
+                using var socket = await {|#0:context.WebSockets.AcceptWebSocketAsync()|};
+                await socket.CloseAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, null, default);
+            });
+            app.Run();
+            """;
+
+        var test = Verify.Create(TargetFramework.Net100, ProjectReferences.AspNetCore);
+        test.TestState.OutputKind = OutputKind.ConsoleApplication;
+        test.TestCode = source;
+        test.FixedCode = source;
+        test.CodeActionEquivalenceKey = Fix.MapWebSocketEquivalenceKey;
+        test.ExpectedDiagnostics.Add(Endpoint(0));
+        test.FixedState.ExpectedDiagnostics.Add(Endpoint(0));
+        await test.RunAsync();
+    }
+
+    private static async Task VerifyRuntimeFixNotOfferedAsync(string source, string key, DiagnosticResult expected, OutputKind outputKind = OutputKind.DynamicallyLinkedLibrary)
+    {
+        var test = Verify.Create(TargetFramework.Net100, WebRuntime);
+        test.TestState.OutputKind = outputKind;
+        test.TestCode = source;
+        test.FixedCode = source;
+        test.CodeActionEquivalenceKey = key;
+        test.ExpectedDiagnostics.Add(expected);
+        test.FixedState.ExpectedDiagnostics.Add(expected);
+        await test.RunAsync();
     }
 }
