@@ -1548,6 +1548,34 @@ public class UnauthenticatedAcceptAnalyzerTests
         await test.RunAsync();
     }
 
+    [Theory]
+    [InlineData(Fix.MapWebSocketEquivalenceKey)]
+    [InlineData(Fix.WebSocketAcceptEquivalenceKey)]
+    public async Task Runtime_fix_is_not_offered_at_a_delegated_handler(string key)
+    {
+        const string source = """
+            using System.Threading.Tasks;
+            using Microsoft.AspNetCore.Builder;
+            using Microsoft.AspNetCore.Http;
+
+            var builder = WebApplication.CreateBuilder(args);
+            var app = builder.Build();
+            app.Map("/ws", {|#0:EchoHandler.RunAsync|});
+            app.Run();
+
+            static class EchoHandler
+            {
+                public static async Task RunAsync(HttpContext context)
+                {
+                    using var socket = await context.WebSockets.AcceptWebSocketAsync();
+                    await Task.Yield();
+                }
+            }
+            """;
+
+        await VerifyRuntimeFixNotOfferedAsync(source, key, DelegatedHandler(0, "RunAsync"), OutputKind.ConsoleApplication);
+    }
+
     private static async Task VerifyRuntimeFixNotOfferedAsync(string source, string key, DiagnosticResult expected, OutputKind outputKind = OutputKind.DynamicallyLinkedLibrary)
     {
         var test = Verify.Create(TargetFramework.Net100, WebRuntime);
