@@ -441,7 +441,7 @@ internal sealed class UnawaitedSendSenderPlan
         return false;
     }
 
-    private static bool IsMemoryConvertible(ITypeSymbol? type)
+    internal static bool IsMemoryConvertible(ITypeSymbol? type)
     {
         if (type is IArrayTypeSymbol { Rank: 1, ElementType.SpecialType: SpecialType.System_Byte })
         {
