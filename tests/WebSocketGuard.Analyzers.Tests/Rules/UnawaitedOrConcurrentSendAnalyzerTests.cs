@@ -663,6 +663,70 @@ public class UnawaitedOrConcurrentSendAnalyzerTests
         await test.RunAsync();
     }
 
+    [Fact]
+    public async Task Runtime_fix_keeps_the_shape_of_callbacks_and_expression_bodies()
+    {
+        // A timer callback and a void expression body discard the call as before; an awaited expression body stays awaited.
+        const string source = Usings + """
+            sealed class Heartbeat : IDisposable
+            {
+                private static readonly byte[] Ping = Encoding.UTF8.GetBytes("{\"type\":\"ping\"}");
+                private readonly WebSocket _socket;
+                private readonly Timer _timer;
+
+                public Heartbeat(WebSocket socket)
+                {
+                    _socket = socket;
+                    _timer = new Timer(_ => {|#0:_socket.SendAsync(Ping, WebSocketMessageType.Text, true, CancellationToken.None)|}, null, 0, 15_000);
+                }
+
+                public void PingNow() => {|#1:_socket.SendAsync(Ping, WebSocketMessageType.Text, true, CancellationToken.None)|};
+
+                public async Task PingAsync(CancellationToken ct) => await _socket.SendAsync(Ping.AsMemory(), WebSocketMessageType.Text, true, ct);
+
+                public void Dispose() => _timer.Dispose();
+            }
+            """;
+        const string fixedSource = """
+            using System;
+            using System.Collections.Generic;
+            using System.Linq;
+            using System.Net.WebSockets;
+            using System.Text;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using WebSocketGuard;
+            sealed class Heartbeat : IDisposable
+            {
+                private static readonly byte[] Ping = Encoding.UTF8.GetBytes("{\"type\":\"ping\"}");
+                private readonly WebSocket _socket;
+                private readonly WebSocketSender _socketSender;
+                private readonly Timer _timer;
+
+                public Heartbeat(WebSocket socket)
+                {
+                    _socket = socket;
+                    _socketSender = new WebSocketSender(_socket);
+                    _timer = new Timer(_ => _socketSender.SendAsync(Ping, WebSocketMessageType.Text, CancellationToken.None), null, 0, 15_000);
+                }
+
+                public void PingNow() => _socketSender.SendAsync(Ping, WebSocketMessageType.Text, CancellationToken.None);
+
+                public async Task PingAsync(CancellationToken ct) => await _socketSender.SendAsync(Ping.AsMemory(), WebSocketMessageType.Text, ct);
+
+                public void Dispose() => _timer.Dispose();
+            }
+            """;
+
+        var test = Verify.Create(TargetFramework.Net100, ProjectReferences.Runtime);
+        test.TestCode = source;
+        test.FixedCode = fixedSource;
+        test.CodeActionEquivalenceKey = Fix.SenderEquivalenceKey;
+        test.ExpectedDiagnostics.Add(Expected(0));
+        test.ExpectedDiagnostics.Add(Expected(1));
+        await test.RunAsync();
+    }
+
     public static TheoryData<string, string> ShapesTheSenderCannotTakeOver => new()
     {
         {
