@@ -108,7 +108,8 @@ internal sealed class UnawaitedSendSenderPlan
             || SocketReceiver(receiver) is null
             || model.GetSymbolInfo(receiver, cancellationToken).Symbol is not { IsStatic: false, DeclaredAccessibility: Accessibility.Private } socket
             || socket is not (IFieldSymbol { IsConst: false } or IPropertySymbol)
-            || !DerivesFrom(socket is IFieldSymbol f ? f.Type : ((IPropertySymbol)socket).Type, webSocket)
+            || (socket is IFieldSymbol f ? f.Type : ((IPropertySymbol)socket).Type) is not { NullableAnnotation: not NullableAnnotation.Annotated } socketType
+            || !DerivesFrom(socketType, webSocket)
             || socket.ContainingType is not { TypeKind: TypeKind.Class } containingType
             || containingType.DeclaringSyntaxReferences.Length != 1
             || containingType.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken) is not ClassDeclarationSyntax type

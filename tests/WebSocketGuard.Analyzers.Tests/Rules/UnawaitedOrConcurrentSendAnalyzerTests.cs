@@ -789,6 +789,28 @@ public class UnawaitedOrConcurrentSendAnalyzerTests
     }
 
     [Fact]
+    public async Task Runtime_fix_is_not_offered_for_a_socket_that_may_be_null()
+    {
+        // The sender's constructor would throw where the class accepted null.
+        const string source = Usings + """
+            #nullable enable
+            class Publisher
+            {
+                private readonly WebSocket? _socket;
+
+                public Publisher(WebSocket? socket) => _socket = socket;
+
+                public void Publish(byte[] data)
+                {
+                    {|#0:_socket.SendAsync(data, WebSocketMessageType.Binary, true, default)|};
+                }
+            }
+            """;
+
+        await VerifySenderNotOffered(source, Expected(0));
+    }
+
+    [Fact]
     public async Task Runtime_fix_is_not_offered_for_a_socket_the_class_does_not_own()
     {
         // A parameter, and a field created by its initializer (not yet connected when a sender would start).
