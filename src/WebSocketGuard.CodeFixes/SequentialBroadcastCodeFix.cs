@@ -14,17 +14,21 @@ using Microsoft.CodeAnalysis.Formatting;
 using Microsoft.CodeAnalysis.Simplification;
 using WebSocketGuard.Analyzers;
 using A = WebSocketGuard.Analyzers.SequentialBroadcastAnalyzer;
+using SenderPlan = WebSocketGuard.CodeFixes.SequentialBroadcastSenderPlan;
 
 namespace WebSocketGuard.CodeFixes;
 
 /// <summary>
 /// WSG1015: turns the sequential loop into <c>Task.WhenAll</c> over the clients, each send with its own 10 s timeout
-/// linked to the original token; a client that times out or breaks fails alone.
+/// linked to the original token; a client that times out or breaks fails alone. With the runtime referenced, also offers
+/// queuing on each connection's <c>WebSocketSender</c>, or one registry broadcast (see <see cref="SequentialBroadcastSenderPlan"/>).
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(SequentialBroadcastCodeFix)), Shared]
 public sealed class SequentialBroadcastCodeFix : CodeFixProvider
 {
     public const string EquivalenceKey = "WSG1015.SendConcurrentlyWithTimeout";
+    public const string SenderEquivalenceKey = "WSG1015.QueueOnEachSender";
+    public const string RegistryEquivalenceKey = "WSG1015.RegistryBroadcast";
     private const int SendTimeoutSeconds = 10;
     private const string TimeoutName = "sendTimeout";
 
@@ -35,15 +39,15 @@ public sealed class SequentialBroadcastCodeFix : CodeFixProvider
     public override async Task RegisterCodeFixesAsync(CodeFixContext context)
     {
         var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        if (root is null)
+        var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
+        if (root is null || model is null)
         {
             return;
         }
 
         foreach (var diagnostic in context.Diagnostics)
         {
-            if (!diagnostic.Properties.TryGetValue(A.CanRewriteProperty, out var canRewrite) || canRewrite != "true"
-                || diagnostic.AdditionalLocations.Count != 1
+            if (diagnostic.AdditionalLocations.Count != 1
                 || root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) is not InvocationExpressionSyntax send
                 || root.FindNode(diagnostic.AdditionalLocations[0].SourceSpan, getInnermostNodeForTie: true) is not ForEachStatementSyntax loop
                 || !loop.Statement.Span.Contains(send.Span)
@@ -53,15 +57,27 @@ public sealed class SequentialBroadcastCodeFix : CodeFixProvider
             }
 
             // The lambda parameter is untyped, so the loop variable must have the element type exactly.
-            var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
-            if (model is null || !(loop.Type.IsVar || model.GetForEachStatementInfo(loop).ElementConversion.IsIdentity))
+            if (diagnostic.Properties.TryGetValue(A.CanRewriteProperty, out var canRewrite) && canRewrite == "true"
+                && (loop.Type.IsVar || model.GetForEachStatementInfo(loop).ElementConversion.IsIdentity))
             {
-                continue;
+                context.RegisterCodeFix(
+                    CodeAction.Create("Send to all clients concurrently, each with a timeout", ct => RewriteAsync(context.Document, loop, send, ct), EquivalenceKey),
+                    diagnostic);
             }
 
-            context.RegisterCodeFix(
-                CodeAction.Create("Send to all clients concurrently, each with a timeout", ct => RewriteAsync(context.Document, loop, send, ct), EquivalenceKey),
-                diagnostic);
+            if (SenderPlan.SenderCall(loop, send, model, context.CancellationToken) is { } senderCall)
+            {
+                context.RegisterCodeFix(
+                    CodeAction.Create("Queue on each connection's WebSocketSender", ct => SenderPlan.ReplaceSendAsync(context.Document, send, senderCall, ct), SenderEquivalenceKey),
+                    diagnostic);
+            }
+
+            if (SenderPlan.RegistryBroadcast(loop, send, model, context.CancellationToken) is { } broadcast)
+            {
+                context.RegisterCodeFix(
+                    CodeAction.Create("Broadcast through the connection registry", ct => SenderPlan.ReplaceLoopAsync(context.Document, loop, broadcast, ct), RegistryEquivalenceKey),
+                    diagnostic);
+            }
         }
     }
 

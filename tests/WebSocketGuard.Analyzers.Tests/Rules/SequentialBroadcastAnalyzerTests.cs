@@ -1,5 +1,6 @@
 using Microsoft.CodeAnalysis.Testing;
 using Xunit;
+using Fix = WebSocketGuard.CodeFixes.SequentialBroadcastCodeFix;
 using Verify = WebSocketGuard.Analyzers.Tests.Verifier<
     WebSocketGuard.Analyzers.SequentialBroadcastAnalyzer,
     WebSocketGuard.CodeFixes.SequentialBroadcastCodeFix>;
@@ -498,5 +499,380 @@ public class SequentialBroadcastAnalyzerTests
     public async Task Concurrent_bounded_or_single_socket_sends_are_silent(string source)
     {
         await Verify.VerifyAnalyzerAsync(source, TargetFramework.Net100);
+    }
+
+    [Theory]
+    [InlineData(TargetFramework.Net80)]
+    [InlineData(TargetFramework.Net100)]
+    public async Task Runtime_fix_queues_on_each_connections_sender(TargetFramework framework)
+    {
+        const string source = """
+            using System;
+            using System.Collections.Generic;
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using WebSocketGuard.AspNetCore;
+
+            public sealed class Notifier
+            {
+                public async Task NotifyAsync(IEnumerable<WebSocketConnection> connections, ReadOnlyMemory<byte> payload, CancellationToken ct)
+                {
+                    foreach (var connection in connections)
+                    {
+                        if (connection.Socket.State == WebSocketState.Open)
+                        {
+                            await {|#0:connection.Socket.SendAsync(payload, WebSocketMessageType.Text, true, ct)|};
+                        }
+                    }
+                }
+            }
+            """;
+        const string fixedSource = """
+            using System;
+            using System.Collections.Generic;
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using WebSocketGuard.AspNetCore;
+
+            public sealed class Notifier
+            {
+                public async Task NotifyAsync(IEnumerable<WebSocketConnection> connections, ReadOnlyMemory<byte> payload, CancellationToken ct)
+                {
+                    foreach (var connection in connections)
+                    {
+                        if (connection.Socket.State == WebSocketState.Open)
+                        {
+                            await connection.Sender.SendAsync(payload, WebSocketMessageType.Text, ct);
+                        }
+                    }
+                }
+            }
+            """;
+
+        var test = Verify.Create(framework, ProjectReferences.Runtime | ProjectReferences.AspNetCore);
+        test.TestCode = source;
+        test.FixedCode = fixedSource;
+        test.CodeActionEquivalenceKey = Fix.SenderEquivalenceKey;
+        test.ExpectedDiagnostics.Add(Sequential(0, "connection"));
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task Runtime_fix_all_queues_on_the_sender_a_project_class_creates_over_its_socket()
+    {
+        const string source = """
+            using System;
+            using System.Collections.Generic;
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using WebSocketGuard;
+            using WebSocketGuard.AspNetCore;
+
+            public sealed class Client
+            {
+                public Client(WebSocket socket)
+                {
+                    Socket = socket;
+                    Outbox = new WebSocketSender(Socket, new WebSocketSenderOptions { OverflowPolicy = SendOverflowPolicy.DropOldest });
+                }
+
+                public WebSocket Socket { get; }
+
+                public WebSocketSender Outbox { get; }
+            }
+
+            public sealed class Hub
+            {
+                private readonly List<Client> _clients = new();
+
+                public async Task PublishAsync(byte[] message, CancellationToken ct)
+                {
+                    foreach (var client in _clients)
+                    {
+                        await {|#0:client.Socket.SendAsync(message, WebSocketMessageType.Binary, true, ct)|}.ConfigureAwait(false);
+                    }
+                }
+
+                public async Task NotifyAsync(IReadOnlyCollection<WebSocketConnection> connections, ArraySegment<byte> message, CancellationToken ct)
+                {
+                    foreach (var connection in connections)
+                        await {|#1:connection.Socket.SendAsync(message, WebSocketMessageType.Text, endOfMessage: true, cancellationToken: ct)|};
+                }
+            }
+            """;
+        const string fixedSource = """
+            using System;
+            using System.Collections.Generic;
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using WebSocketGuard;
+            using WebSocketGuard.AspNetCore;
+
+            public sealed class Client
+            {
+                public Client(WebSocket socket)
+                {
+                    Socket = socket;
+                    Outbox = new WebSocketSender(Socket, new WebSocketSenderOptions { OverflowPolicy = SendOverflowPolicy.DropOldest });
+                }
+
+                public WebSocket Socket { get; }
+
+                public WebSocketSender Outbox { get; }
+            }
+
+            public sealed class Hub
+            {
+                private readonly List<Client> _clients = new();
+
+                public async Task PublishAsync(byte[] message, CancellationToken ct)
+                {
+                    foreach (var client in _clients)
+                    {
+                        await client.Outbox.SendAsync(message, WebSocketMessageType.Binary, ct).ConfigureAwait(false);
+                    }
+                }
+
+                public async Task NotifyAsync(IReadOnlyCollection<WebSocketConnection> connections, ArraySegment<byte> message, CancellationToken ct)
+                {
+                    foreach (var connection in connections)
+                        await connection.Sender.SendAsync(message, WebSocketMessageType.Text, ct);
+                }
+            }
+            """;
+
+        var test = Verify.Create(TargetFramework.Net100, ProjectReferences.Runtime | ProjectReferences.AspNetCore);
+        test.TestCode = source;
+        test.FixedCode = fixedSource;
+        test.CodeActionEquivalenceKey = Fix.SenderEquivalenceKey;
+        test.ExpectedDiagnostics.Add(Sequential(0, "client"));
+        test.ExpectedDiagnostics.Add(Sequential(1, "connection"));
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task Runtime_fix_all_turns_registry_loops_into_broadcasts()
+    {
+        const string source = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using WebSocketGuard.AspNetCore;
+
+            public sealed class Ticker
+            {
+                private readonly WebSocketConnectionRegistry _registry;
+
+                public Ticker(WebSocketConnectionRegistry registry) => _registry = registry;
+
+                public async Task TickAsync(byte[] frame)
+                {
+                    foreach (var connection in _registry.GetConnections())
+                    {
+                        await {|#0:connection.Socket.SendAsync(frame, WebSocketMessageType.Binary, true, CancellationToken.None)|};
+                    }
+                }
+
+                public async Task RoomAsync(string room, ArraySegment<byte> frame)
+                {
+                    foreach (var member in _registry.GetGroup(room))
+                        await {|#1:member.Socket.SendAsync(frame, WebSocketMessageType.Text, true, default)|}.ConfigureAwait(false);
+                }
+            }
+            """;
+        const string fixedSource = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using WebSocketGuard.AspNetCore;
+
+            public sealed class Ticker
+            {
+                private readonly WebSocketConnectionRegistry _registry;
+
+                public Ticker(WebSocketConnectionRegistry registry) => _registry = registry;
+
+                public async Task TickAsync(byte[] frame)
+                {
+                    await _registry.BroadcastAsync(frame, WebSocketMessageType.Binary);
+                }
+
+                public async Task RoomAsync(string room, ArraySegment<byte> frame)
+                {
+                    await _registry.BroadcastToGroupAsync(room, frame, WebSocketMessageType.Text).ConfigureAwait(false);
+                }
+            }
+            """;
+
+        var test = Verify.Create(TargetFramework.Net100, ProjectReferences.Runtime | ProjectReferences.AspNetCore);
+        test.TestCode = source;
+        test.FixedCode = fixedSource;
+        test.CodeActionEquivalenceKey = Fix.RegistryEquivalenceKey;
+        test.ExpectedDiagnostics.Add(Sequential(0, "connection"));
+        test.ExpectedDiagnostics.Add(Sequential(1, "member"));
+        await test.RunAsync();
+    }
+
+    [Theory]
+    [InlineData("a cancellable token: the registry would swallow the cancellation", "", "ct")]
+    [InlineData("a guard in the body: the registry does not check it", "if (connection.Socket.State == WebSocketState.Open) ", "default")]
+    public async Task Registry_broadcast_is_not_offered_unless_the_loop_is_only_the_send(string reason, string guard, string token)
+    {
+        Assert.NotEmpty(reason);
+        var source = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using WebSocketGuard.AspNetCore;
+
+            public sealed class Ticker
+            {
+                public static async Task TickAsync(WebSocketConnectionRegistry registry, byte[] frame, CancellationToken ct)
+                {
+                    foreach (var connection in registry.GetConnections())
+                    {
+            """ + "\n            " + guard + "await {|#0:connection.Socket.SendAsync(frame, WebSocketMessageType.Binary, true, " + token + ")|};\n" + """
+                    }
+                }
+            }
+            """;
+
+        var test = Verify.Create(TargetFramework.Net100, ProjectReferences.Runtime | ProjectReferences.AspNetCore);
+        test.TestCode = source;
+        test.FixedCode = source;
+        test.CodeActionEquivalenceKey = Fix.RegistryEquivalenceKey;
+        test.ExpectedDiagnostics.Add(Sequential(0, "connection"));
+        test.FixedState.ExpectedDiagnostics.Add(Sequential(0, "connection"));
+        await test.RunAsync();
+    }
+
+    public static TheoryData<string, string> ClientsWhoseSenderIsNotTheSocketsWriter => new()
+    {
+        {
+            "the sender is settable, so it may write another socket",
+            """
+                public Client(WebSocket socket) { Socket = socket; Outbox = new WebSocketSender(socket); }
+                public WebSocket Socket { get; }
+                public WebSocketSender Outbox { get; set; }
+            """
+        },
+        {
+            "the sender is created over another socket",
+            """
+                public Client(WebSocket socket, WebSocket relay) { Socket = socket; Outbox = new WebSocketSender(relay); }
+                public WebSocket Socket { get; }
+                public WebSocketSender Outbox { get; }
+            """
+        },
+        {
+            "the socket is settable, so the sender may no longer write it",
+            """
+                public Client(WebSocket socket) { Socket = socket; Outbox = new WebSocketSender(Socket); }
+                public WebSocket Socket { get; set; }
+                public WebSocketSender Outbox { get; }
+            """
+        },
+        {
+            "the socket is replaced after the sender was created",
+            """
+                public Client(WebSocket socket, WebSocket other) { Socket = socket; Outbox = new WebSocketSender(Socket); Socket = other; }
+                public WebSocket Socket { get; }
+                public WebSocketSender Outbox { get; }
+            """
+        },
+        {
+            "two senders: which one writes the socket is a guess",
+            """
+                public Client(WebSocket socket) { Socket = socket; Outbox = new WebSocketSender(Socket); Spare = new WebSocketSender(Socket); }
+                public WebSocket Socket { get; }
+                public WebSocketSender Outbox { get; }
+                public WebSocketSender Spare { get; }
+            """
+        },
+    };
+
+    [Theory]
+    [MemberData(nameof(ClientsWhoseSenderIsNotTheSocketsWriter))]
+    public async Task Sender_queue_is_not_offered_when_the_sender_may_not_write_that_socket(string reason, string members)
+    {
+        Assert.NotEmpty(reason);
+        var source = """
+            using System.Collections.Generic;
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using WebSocketGuard;
+
+            public sealed class Client
+            {
+            """ + "\n" + members + "\n" + """
+            }
+
+            public static class Hub
+            {
+                public static async Task PublishAsync(List<Client> clients, byte[] message, CancellationToken ct)
+                {
+                    foreach (var client in clients)
+                    {
+                        await {|#0:client.Socket.SendAsync(message, WebSocketMessageType.Binary, true, ct)|};
+                    }
+                }
+            }
+            """;
+
+        await VerifySenderNotOffered(source, Sequential(0, "client"));
+    }
+
+    [Fact]
+    public async Task Sender_queue_is_not_offered_for_fragments_or_two_sends_per_client()
+    {
+        const string source = """
+            using System;
+            using System.Collections.Generic;
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using WebSocketGuard.AspNetCore;
+
+            public static class Hub
+            {
+                public static async Task StreamAsync(IEnumerable<WebSocketConnection> connections, byte[] part, CancellationToken ct)
+                {
+                    foreach (var connection in connections)
+                    {
+                        await {|#0:connection.Socket.SendAsync(part, WebSocketMessageType.Binary, false, ct)|};
+                    }
+                }
+
+                public static async Task HeaderAndBodyAsync(IEnumerable<WebSocketConnection> connections, byte[] header, byte[] body, CancellationToken ct)
+                {
+                    foreach (var connection in connections)
+                    {
+                        await {|#1:connection.Socket.SendAsync(header, WebSocketMessageType.Binary, true, ct)|};
+                        await connection.Socket.SendAsync(body, WebSocketMessageType.Binary, true, ct);
+                    }
+                }
+            }
+            """;
+
+        await VerifySenderNotOffered(source, Sequential(0, "connection"), Sequential(1, "connection"));
+    }
+
+    private static async Task VerifySenderNotOffered(string source, params DiagnosticResult[] expected)
+    {
+        var test = Verify.Create(TargetFramework.Net100, ProjectReferences.Runtime | ProjectReferences.AspNetCore);
+        test.TestCode = source;
+        test.FixedCode = source;
+        test.CodeActionEquivalenceKey = Fix.SenderEquivalenceKey;
+        test.ExpectedDiagnostics.AddRange(expected);
+        test.FixedState.ExpectedDiagnostics.AddRange(expected);
+        await test.RunAsync();
     }
 }

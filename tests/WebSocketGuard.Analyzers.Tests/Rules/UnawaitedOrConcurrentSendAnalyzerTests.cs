@@ -1,5 +1,6 @@
 using Microsoft.CodeAnalysis.Testing;
 using Xunit;
+using Fix = WebSocketGuard.CodeFixes.UnawaitedOrConcurrentSendCodeFix;
 using Verify = WebSocketGuard.Analyzers.Tests.Verifier<
     WebSocketGuard.Analyzers.UnawaitedOrConcurrentSendAnalyzer,
     WebSocketGuard.CodeFixes.UnawaitedOrConcurrentSendCodeFix>;
@@ -457,5 +458,439 @@ public class UnawaitedOrConcurrentSendAnalyzerTests
             """;
 
         await Verify.VerifyAnalyzerAsync(source);
+    }
+
+    [Theory]
+    [InlineData(TargetFramework.Net80)]
+    [InlineData(TargetFramework.Net100)]
+    public async Task Runtime_fix_sends_through_a_sender_created_after_the_socket_is_assigned(TargetFramework framework)
+    {
+        const string source = Usings + """
+            class Publisher
+            {
+                private readonly WebSocket _socket;
+
+                public Publisher(WebSocket socket) => _socket = socket;
+
+                public WebSocketState State => _socket.State;
+
+                public void Publish(string message)
+                {
+                    {|#0:_socket.SendAsync(Encoding.UTF8.GetBytes(message), WebSocketMessageType.Text, true, default)|};
+                }
+            }
+            """;
+        const string fixedSource = """
+            using System;
+            using System.Collections.Generic;
+            using System.Linq;
+            using System.Net.WebSockets;
+            using System.Text;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using WebSocketGuard;
+            class Publisher
+            {
+                private readonly WebSocket _socket;
+                private readonly WebSocketSender _socketSender;
+
+                public Publisher(WebSocket socket)
+                {
+                    _socket = socket;
+                    _socketSender = new WebSocketSender(_socket);
+                }
+
+                public WebSocketState State => _socket.State;
+
+                public void Publish(string message)
+                {
+                    _ = _socketSender.SendAsync(Encoding.UTF8.GetBytes(message), WebSocketMessageType.Text, default);
+                }
+            }
+            """;
+
+        var test = Verify.Create(framework, ProjectReferences.Runtime);
+        test.TestCode = source;
+        test.FixedCode = fixedSource;
+        test.CodeActionEquivalenceKey = Fix.SenderEquivalenceKey;
+        test.ExpectedDiagnostics.Add(Expected(0));
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task Runtime_fix_all_gives_a_class_one_sender_and_drains_it_before_the_close()
+    {
+        // The awaited send is not reported, but it moves to the sender too: the sender must be the only writer.
+        const string source = Usings + """
+            sealed class ChatSession : IAsyncDisposable
+            {
+                private readonly ClientWebSocket _socket;
+
+                public ChatSession(ClientWebSocket socket)
+                {
+                    _socket = socket ?? throw new ArgumentNullException(nameof(socket));
+                }
+
+                public async Task JoinAsync(string room, CancellationToken ct)
+                {
+                    {|#0:_socket.SendAsync(Encoding.UTF8.GetBytes("join:" + room), WebSocketMessageType.Text, true, ct)|};
+                    _ = {|#1:_socket.SendAsync(new ArraySegment<byte>(Encoding.UTF8.GetBytes("hello")), WebSocketMessageType.Text, endOfMessage: true, ct)|};
+                    await Task.Yield();
+                }
+
+                public async Task SayAsync(ReadOnlyMemory<byte> text, CancellationToken ct)
+                {
+                    await _socket.SendAsync(text, WebSocketMessageType.Text, true, ct).ConfigureAwait(false);
+                }
+
+                public async ValueTask DisposeAsync()
+                {
+                    Console.WriteLine("leaving");
+                    if (_socket.State == WebSocketState.Open)
+                    {
+                        await _socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None);
+                    }
+
+                    _socket.Dispose();
+                }
+            }
+            """;
+        const string fixedSource = """
+            using System;
+            using System.Collections.Generic;
+            using System.Linq;
+            using System.Net.WebSockets;
+            using System.Text;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using WebSocketGuard;
+            sealed class ChatSession : IAsyncDisposable
+            {
+                private readonly ClientWebSocket _socket;
+                private readonly WebSocketSender _socketSender;
+
+                public ChatSession(ClientWebSocket socket)
+                {
+                    _socket = socket ?? throw new ArgumentNullException(nameof(socket));
+                    _socketSender = new WebSocketSender(_socket);
+                }
+
+                public async Task JoinAsync(string room, CancellationToken ct)
+                {
+                    await _socketSender.SendAsync(Encoding.UTF8.GetBytes("join:" + room), WebSocketMessageType.Text, ct);
+                    await _socketSender.SendAsync(new ArraySegment<byte>(Encoding.UTF8.GetBytes("hello")), WebSocketMessageType.Text, ct);
+                    await Task.Yield();
+                }
+
+                public async Task SayAsync(ReadOnlyMemory<byte> text, CancellationToken ct)
+                {
+                    await _socketSender.SendAsync(text, WebSocketMessageType.Text, ct).ConfigureAwait(false);
+                }
+
+                public async ValueTask DisposeAsync()
+                {
+                    Console.WriteLine("leaving");
+                    await _socketSender.DisposeAsync();
+                    if (_socket.State == WebSocketState.Open)
+                    {
+                        await _socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None);
+                    }
+
+                    _socket.Dispose();
+                }
+            }
+            """;
+
+        var test = Verify.Create(TargetFramework.Net100, ProjectReferences.Runtime);
+        test.TestCode = source;
+        test.FixedCode = fixedSource;
+        test.CodeActionEquivalenceKey = Fix.SenderEquivalenceKey;
+        test.ExpectedDiagnostics.Add(Expected(0));
+        test.ExpectedDiagnostics.Add(Expected(1));
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task Runtime_fix_turns_parallel_sends_into_enqueues()
+    {
+        const string source = Usings + """
+            class Uploader
+            {
+                private WebSocket Socket { get; }
+
+                public Uploader(WebSocket socket)
+                {
+                    this.Socket = socket;
+                }
+
+                public Task UploadAsync(IEnumerable<byte[]> chunks, CancellationToken ct)
+                    => Parallel.ForEachAsync(chunks, ct, async (chunk, token) =>
+                        await {|#0:this.Socket.SendAsync(chunk, WebSocketMessageType.Binary, true, token)|});
+            }
+            """;
+        const string fixedSource = """
+            using System;
+            using System.Collections.Generic;
+            using System.Linq;
+            using System.Net.WebSockets;
+            using System.Text;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using WebSocketGuard;
+            class Uploader
+            {
+                private WebSocket Socket { get; }
+
+                private readonly WebSocketSender _socketSender;
+
+                public Uploader(WebSocket socket)
+                {
+                    this.Socket = socket;
+                    this._socketSender = new WebSocketSender(this.Socket);
+                }
+
+                public Task UploadAsync(IEnumerable<byte[]> chunks, CancellationToken ct)
+                    => Parallel.ForEachAsync(chunks, ct, async (chunk, token) =>
+                        await this._socketSender.SendAsync(chunk, WebSocketMessageType.Binary, token));
+            }
+            """;
+
+        var test = Verify.Create(TargetFramework.Net100, ProjectReferences.Runtime);
+        test.TestCode = source;
+        test.FixedCode = fixedSource;
+        test.CodeActionEquivalenceKey = Fix.SenderEquivalenceKey;
+        test.ExpectedDiagnostics.Add(Expected(0));
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task Runtime_fix_keeps_the_shape_of_callbacks_and_expression_bodies()
+    {
+        // A timer callback and a void expression body discard the call as before; an awaited expression body stays awaited.
+        const string source = Usings + """
+            sealed class Heartbeat : IDisposable
+            {
+                private static readonly byte[] Ping = Encoding.UTF8.GetBytes("{\"type\":\"ping\"}");
+                private readonly WebSocket _socket;
+                private readonly Timer _timer;
+
+                public Heartbeat(WebSocket socket)
+                {
+                    _socket = socket;
+                    _timer = new Timer(_ => {|#0:_socket.SendAsync(Ping, WebSocketMessageType.Text, true, CancellationToken.None)|}, null, 0, 15_000);
+                }
+
+                public void PingNow() => {|#1:_socket.SendAsync(Ping, WebSocketMessageType.Text, true, CancellationToken.None)|};
+
+                public async Task PingAsync(CancellationToken ct) => await _socket.SendAsync(Ping.AsMemory(), WebSocketMessageType.Text, true, ct);
+
+                public void Dispose() => _timer.Dispose();
+            }
+            """;
+        const string fixedSource = """
+            using System;
+            using System.Collections.Generic;
+            using System.Linq;
+            using System.Net.WebSockets;
+            using System.Text;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using WebSocketGuard;
+            sealed class Heartbeat : IDisposable
+            {
+                private static readonly byte[] Ping = Encoding.UTF8.GetBytes("{\"type\":\"ping\"}");
+                private readonly WebSocket _socket;
+                private readonly WebSocketSender _socketSender;
+                private readonly Timer _timer;
+
+                public Heartbeat(WebSocket socket)
+                {
+                    _socket = socket;
+                    _socketSender = new WebSocketSender(_socket);
+                    _timer = new Timer(_ => _socketSender.SendAsync(Ping, WebSocketMessageType.Text, CancellationToken.None), null, 0, 15_000);
+                }
+
+                public void PingNow() => _socketSender.SendAsync(Ping, WebSocketMessageType.Text, CancellationToken.None);
+
+                public async Task PingAsync(CancellationToken ct) => await _socketSender.SendAsync(Ping.AsMemory(), WebSocketMessageType.Text, ct);
+
+                public void Dispose() => _timer.Dispose();
+            }
+            """;
+
+        var test = Verify.Create(TargetFramework.Net100, ProjectReferences.Runtime);
+        test.TestCode = source;
+        test.FixedCode = fixedSource;
+        test.CodeActionEquivalenceKey = Fix.SenderEquivalenceKey;
+        test.ExpectedDiagnostics.Add(Expected(0));
+        test.ExpectedDiagnostics.Add(Expected(1));
+        await test.RunAsync();
+    }
+
+    public static TheoryData<string, string> ShapesTheSenderCannotTakeOver => new()
+    {
+        {
+            "a fragment (endOfMessage false) cannot be queued as a message",
+            "public async Task SendFragmentAsync(byte[] data, CancellationToken ct) { await _socket.SendAsync(data, WebSocketMessageType.Binary, false, ct); }"
+        },
+        {
+            "a returned send task has no sender equivalent",
+            "public Task SendAsync(byte[] data, CancellationToken ct) => _socket.SendAsync(data, WebSocketMessageType.Binary, true, ct);"
+        },
+        {
+            "a close outside DisposeAsync would overtake queued messages",
+            "public Task StopAsync(CancellationToken ct) => _socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, ct);"
+        },
+        {
+            "a socket handed out could be written by someone else",
+            "public WebSocket Socket => _socket;"
+        },
+        {
+            "another instance's socket is not this sender's",
+            "public async Task CopyAsync(Relay other, byte[] data, CancellationToken ct) { await other._socket.SendAsync(data, WebSocketMessageType.Binary, true, ct); }"
+        },
+        {
+            "a second constructor would leave the sender unset",
+            "public Relay() : this(new ClientWebSocket()) { }"
+        },
+        {
+            "a close message cannot be queued",
+            "public async Task ByeAsync(byte[] data, CancellationToken ct) { await _socket.SendAsync(data, WebSocketMessageType.Close, true, ct); }"
+        },
+        {
+            "a send after DisposeAsync drained the sender would be refused",
+            "public async ValueTask DisposeAsync() { _socket.Abort(); await _socket.SendAsync(Array.Empty<byte>(), WebSocketMessageType.Binary, true, default); }"
+        },
+    };
+
+    [Theory]
+    [MemberData(nameof(ShapesTheSenderCannotTakeOver))]
+    public async Task Runtime_fix_is_not_offered_when_another_use_of_the_socket_does_not_map(string reason, string otherMember)
+    {
+        Assert.NotEmpty(reason);
+        var source = Usings + """
+            class Relay
+            {
+                private readonly WebSocket _socket;
+
+                public Relay(WebSocket socket) => _socket = socket;
+
+                public void Run(byte[] data, CancellationToken ct)
+                {
+                    {|#0:_socket.SendAsync(data, WebSocketMessageType.Binary, true, ct)|};
+                }
+
+            """ + "    " + otherMember + """
+
+            }
+            """;
+
+        await VerifySenderNotOffered(source, Expected(0));
+    }
+
+    [Fact]
+    public async Task Runtime_fix_is_not_offered_for_a_socket_that_may_be_null()
+    {
+        // The sender's constructor would throw where the class accepted null.
+        const string source = Usings + """
+            #nullable enable
+            class Publisher
+            {
+                private readonly WebSocket? _socket;
+
+                public Publisher(WebSocket? socket) => _socket = socket;
+
+                public void Publish(byte[] data)
+                {
+                    {|#0:_socket.SendAsync(data, WebSocketMessageType.Binary, true, default)|};
+                }
+            }
+            """;
+
+        await VerifySenderNotOffered(source, Expected(0));
+    }
+
+    [Fact]
+    public async Task Runtime_fix_is_not_offered_for_a_socket_the_class_does_not_own()
+    {
+        // A parameter, and a field created by its initializer (not yet connected when a sender would start).
+        const string source = Usings + """
+            class Greeter
+            {
+                private readonly ClientWebSocket _client = new();
+
+                public async Task GreetAsync(WebSocket socket, CancellationToken ct)
+                {
+                    {|#0:socket.SendAsync(Encoding.UTF8.GetBytes("hello"), WebSocketMessageType.Text, true, ct)|};
+                    {|#1:_client.SendAsync(Encoding.UTF8.GetBytes("hello"), WebSocketMessageType.Text, true, ct)|};
+                    await Task.Yield();
+                }
+            }
+            """;
+
+        await VerifySenderNotOffered(source, Expected(0), Expected(1));
+    }
+
+    [Fact]
+    public async Task Runtime_fix_is_not_offered_for_a_send_in_task_when_all()
+    {
+        const string source = Usings + """
+            class Snapshot
+            {
+                private readonly WebSocket _socket;
+
+                public Snapshot(WebSocket socket) => _socket = socket;
+
+                public Task SendAsync(byte[] header, byte[] body, CancellationToken ct)
+                    => Task.WhenAll(
+                        _socket.SendAsync(header, WebSocketMessageType.Binary, true, ct),
+                        {|#0:_socket.SendAsync(body, WebSocketMessageType.Binary, true, ct)|});
+            }
+            """;
+
+        await VerifySenderNotOffered(source, Expected(0));
+    }
+
+    [Fact]
+    public async Task Await_fix_is_still_offered_when_the_runtime_is_referenced()
+    {
+        const string source = Usings + """
+            class Greeter
+            {
+                public async Task GreetAsync(WebSocket socket, CancellationToken ct)
+                {
+                    {|#0:socket.SendAsync(Encoding.UTF8.GetBytes("hello"), WebSocketMessageType.Text, true, ct)|};
+                    await Task.Yield();
+                }
+            }
+            """;
+        const string fixedSource = Usings + """
+            class Greeter
+            {
+                public async Task GreetAsync(WebSocket socket, CancellationToken ct)
+                {
+                    await socket.SendAsync(Encoding.UTF8.GetBytes("hello"), WebSocketMessageType.Text, true, ct);
+                    await Task.Yield();
+                }
+            }
+            """;
+
+        var test = Verify.Create(TargetFramework.Net100, ProjectReferences.Runtime);
+        test.TestCode = source;
+        test.FixedCode = fixedSource;
+        test.CodeActionEquivalenceKey = Fix.EquivalenceKey;
+        test.ExpectedDiagnostics.Add(Expected(0));
+        await test.RunAsync();
+    }
+
+    private static async Task VerifySenderNotOffered(string source, params DiagnosticResult[] expected)
+    {
+        var test = Verify.Create(TargetFramework.Net100, ProjectReferences.Runtime);
+        test.TestCode = source;
+        test.FixedCode = source;
+        test.CodeActionEquivalenceKey = Fix.SenderEquivalenceKey;
+        test.ExpectedDiagnostics.AddRange(expected);
+        test.FixedState.ExpectedDiagnostics.AddRange(expected);
+        await test.RunAsync();
     }
 }
