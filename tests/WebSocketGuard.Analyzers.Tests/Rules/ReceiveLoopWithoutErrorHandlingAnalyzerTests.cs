@@ -1,6 +1,7 @@
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Testing;
 using Xunit;
+using Fix = WebSocketGuard.CodeFixes.ReceiveLoopWithoutErrorHandlingCodeFix;
 using Verify = WebSocketGuard.Analyzers.Tests.Verifier<
     WebSocketGuard.Analyzers.ReceiveLoopWithoutErrorHandlingAnalyzer,
     WebSocketGuard.CodeFixes.ReceiveLoopWithoutErrorHandlingCodeFix>;
@@ -833,5 +834,105 @@ public class ReceiveLoopWithoutErrorHandlingAnalyzerTests
             """;
 
         await Verify.VerifyAnalyzerAsync(source, TargetFramework.Net100, ProjectReferences.AspNetCore | ProjectReferences.Runtime, Expected(0));
+    }
+
+    private const string TextUsings = """
+        using System;
+        using System.Net.WebSockets;
+        using System.Text;
+        using System.Threading;
+        using System.Threading.Tasks;
+
+        """;
+
+    private const string RuntimeUsings = """
+        using System;
+        using System.Net.WebSockets;
+        using System.Text;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using WebSocketGuard;
+
+        """;
+
+    private static Task VerifyReceiveLoopFixAsync(string source, string fixedSource, TargetFramework framework = TargetFramework.Net100, params DiagnosticResult[] expected)
+    {
+        var test = Verify.Create(framework, ProjectReferences.Runtime);
+        test.TestCode = source;
+        test.FixedCode = fixedSource;
+        test.CodeActionEquivalenceKey = Fix.ReceiveLoopEquivalenceKey;
+        test.ExpectedDiagnostics.AddRange(expected);
+        return test.RunAsync();
+    }
+
+    // The runtime action must not exist: asking for it leaves the code as it was.
+    private static Task VerifyNoReceiveLoopFixAsync(string source, ProjectReferences references = ProjectReferences.Runtime)
+    {
+        var test = Verify.Create(TargetFramework.Net100, references);
+        test.TestCode = source;
+        test.FixedCode = source;
+        test.CodeActionEquivalenceKey = Fix.ReceiveLoopEquivalenceKey;
+        test.ExpectedDiagnostics.Add(Expected(0));
+        test.FixedState.ExpectedDiagnostics.Add(Expected(0));
+        return test.RunAsync();
+    }
+
+    [Theory]
+    [InlineData(TargetFramework.Net80)]
+    [InlineData(TargetFramework.Net100)]
+    public async Task Runtime_fix_turns_the_loop_body_into_the_ReceiveLoop_callback(TargetFramework framework)
+    {
+        const string source = TextUsings + """
+            sealed class ChatWindow
+            {
+                private readonly ClientWebSocket _socket = new();
+                private readonly CancellationTokenSource _closing = new();
+
+                public async void OnConnected()
+                {
+                    var buffer = new byte[4096];
+                    {|#0:while|} (_socket.State == WebSocketState.Open)
+                    {
+                        var result = await _socket.ReceiveAsync(buffer, _closing.Token);
+                        if (result.MessageType == WebSocketMessageType.Close)
+                        {
+                            await _socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", _closing.Token);
+                            break;
+                        }
+
+                        // One chat line per message.
+                        var text = Encoding.UTF8.GetString(buffer, 0, result.Count);
+                        await ShowAsync(text);
+                    }
+
+                    Console.WriteLine("Disconnected");
+                }
+
+                private Task ShowAsync(string text) => Task.CompletedTask;
+            }
+            """;
+        const string fixedSource = RuntimeUsings + """
+            sealed class ChatWindow
+            {
+                private readonly ClientWebSocket _socket = new();
+                private readonly CancellationTokenSource _closing = new();
+
+                public async void OnConnected()
+                {
+                    await ReceiveLoop.RunAsync(_socket, async (message, _) =>
+                    {
+                        // One chat line per message.
+                        var text = message.GetText();
+                        await ShowAsync(text);
+                    }, cancellationToken: _closing.Token);
+
+                    Console.WriteLine("Disconnected");
+                }
+
+                private Task ShowAsync(string text) => Task.CompletedTask;
+            }
+            """;
+
+        await VerifyReceiveLoopFixAsync(source, fixedSource, framework, Expected(0));
     }
 }
