@@ -150,12 +150,13 @@ internal sealed class ReceiveLoopRuntimePlan
             handlerStart = 2;
         }
 
-        // After the rewrite the statement after the loop runs when the loop ends; with a 'return' in the Close branch,
-        // or a loop that could never end, there must be nothing there to run. A lambda in a struct cannot capture 'this'.
-        var function = outer.Parent;
-        if (!ReceiveLoopWithoutErrorHandlingCodeFix.EndIsAllowed(model, loop, cancellationToken)
-            || ((closeReturns || model.AnalyzeControlFlow(loop) is not { EndPointIsReachable: true })
-                && (outer.Statements.Last() != loop || function is not (BaseMethodDeclarationSyntax or AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax or AccessorDeclarationSyntax)))
+        // After the rewrite the code after the loop runs when the loop ends. With a 'return' in the Close branch, or a
+        // loop that could never end, there must be nothing there: the loop ends the function, which needs no value at
+        // its end. A lambda in a struct cannot capture 'this'.
+        if (((closeReturns || model.AnalyzeControlFlow(loop) is not { EndPointIsReachable: true })
+                && (outer.Statements.Last() != loop
+                    || outer.Parent is not (BaseMethodDeclarationSyntax or AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax or AccessorDeclarationSyntax)
+                    || !ReceiveLoopWithoutErrorHandlingCodeFix.EndIsAllowed(model, loop, cancellationToken)))
             || (model.GetEnclosingSymbol(loop.SpanStart, cancellationToken) is { IsStatic: false, ContainingType.IsValueType: true }))
         {
             return null;

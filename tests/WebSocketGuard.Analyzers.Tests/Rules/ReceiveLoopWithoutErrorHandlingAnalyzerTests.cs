@@ -1384,4 +1384,111 @@ public class ReceiveLoopWithoutErrorHandlingAnalyzerTests
 
         await VerifyNoReceiveLoopFixAsync(source, loops: 1, ProjectReferences.None);
     }
+
+    [Fact]
+    public async Task Runtime_fix_keeps_the_code_after_the_loop_and_the_locals_the_body_updates()
+    {
+        const string source = TextUsings + """
+            sealed class Counter
+            {
+                private readonly ClientWebSocket _socket = new();
+
+                public void Start(CancellationToken ct)
+                {
+                    _ = CountMessagesAsync(ct);
+                }
+
+                private async Task<int> CountMessagesAsync(CancellationToken ct)
+                {
+                    var count = 0;
+                    var buffer = new byte[512];
+                    {|#0:while|} (_socket.State == WebSocketState.Open)
+                    {
+                        var result = await _socket.ReceiveAsync(buffer, ct);
+                        if (result.MessageType == WebSocketMessageType.Close)
+                        {
+                            break;
+                        }
+
+                        count++;
+                    }
+
+                    return count;
+                }
+            }
+            """;
+        const string fixedSource = RuntimeUsings + """
+            sealed class Counter
+            {
+                private readonly ClientWebSocket _socket = new();
+
+                public void Start(CancellationToken ct)
+                {
+                    _ = CountMessagesAsync(ct);
+                }
+
+                private async Task<int> CountMessagesAsync(CancellationToken ct)
+                {
+                    var count = 0;
+                    await ReceiveLoop.RunAsync(_socket, (message, _) =>
+                    {
+                        count++;
+                        return ValueTask.CompletedTask;
+                    }, cancellationToken: ct);
+
+                    return count;
+                }
+            }
+            """;
+
+        await VerifyReceiveLoopFixAsync(source, fixedSource, TargetFramework.Net100, Expected(0));
+    }
+
+    [Fact]
+    public async Task Runtime_fix_is_not_offered_where_the_loop_must_not_end()
+    {
+        // The Close branch returns from the method, so the code after the loop never ran on Close; and a loop that
+        // never ends leaves a Task<int> method without a value at its end.
+        const string source = TextUsings + """
+            sealed class Client
+            {
+                private readonly ClientWebSocket _socket = new();
+
+                public void Start(CancellationToken ct)
+                {
+                    _ = ListenAsync(ct);
+                    _ = ForeverAsync(ct);
+                }
+
+                private async Task ListenAsync(CancellationToken ct)
+                {
+                    var buffer = new byte[512];
+                    {|#0:while|} (_socket.State == WebSocketState.Open)
+                    {
+                        var result = await _socket.ReceiveAsync(buffer, ct);
+                        if (result.MessageType == WebSocketMessageType.Close)
+                        {
+                            return;
+                        }
+
+                        Console.WriteLine(result.Count);
+                    }
+
+                    Console.WriteLine("The server went away without a Close");
+                }
+
+                private async Task<int> ForeverAsync(CancellationToken ct)
+                {
+                    var buffer = new byte[512];
+                    {|#1:while|} (true)
+                    {
+                        var result = await _socket.ReceiveAsync(buffer, ct);
+                        Console.WriteLine(result.Count);
+                    }
+                }
+            }
+            """;
+
+        await VerifyNoReceiveLoopFixAsync(source, loops: 2);
+    }
 }
