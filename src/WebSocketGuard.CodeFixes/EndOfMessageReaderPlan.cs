@@ -66,11 +66,9 @@ internal sealed class EndOfMessageReaderPlan
             var plain => plain,
         };
         var webSocket = compilation.GetTypeByMetadataName("System.Net.WebSockets.WebSocket");
-        var encoding = compilation.GetTypeByMetadataName("System.Text.Encoding");
-        var messageType = compilation.GetTypeByMetadataName("System.Net.WebSockets.WebSocketMessageType");
         var socketSymbol = model.GetSymbolInfo(socket, cancellationToken).Symbol;
         var bufferSymbol = model.GetSymbolInfo(bufferExpression, cancellationToken).Symbol;
-        if (webSocket is null || encoding is null || messageType is null
+        if (webSocket is null
             || socketSymbol is not (ILocalSymbol or IParameterSymbol)
             || !IsWebSocket(TypeOf(socketSymbol), webSocket)
             || bufferExpression is not IdentifierNameSyntax
@@ -96,16 +94,41 @@ internal sealed class EndOfMessageReaderPlan
             return null;
         }
 
+        var references = loop.DescendantNodes().OfType<IdentifierNameSyntax>().Where(n => !statement.Span.Contains(n.Span));
+        var replacements = MapToMessage(references, bufferSymbol, resultSymbol, SyntaxFactory.IdentifierName(MessageName), model, cancellationToken);
+        if (replacements is null || replacements.Count == 0)
+        {
+            return null;
+        }
+
+        var token = receive.ArgumentList.Arguments.Count == 2 ? receive.ArgumentList.Arguments[1] : null;
+        var bufferDeclaration = BufferDeclarationBeside(bufferSymbol, loop, cancellationToken);
+        return new EndOfMessageReaderPlan(loop, statement, bufferDeclaration, socket, token, replacements);
+    }
+
+    /// <summary>
+    /// What each use of the receive result and buffer among <paramref name="references"/> becomes on a whole message
+    /// (<c>GetString(buffer, 0, result.Count)</c> → <c>message.GetText()</c>, read-only slices → the payload, <c>Count</c>,
+    /// <c>MessageType</c>, the Close test → <c>IsClose</c>); null when some use has no exact equivalent.
+    /// </summary>
+    internal static Dictionary<SyntaxNode, ExpressionSyntax>? MapToMessage(IEnumerable<IdentifierNameSyntax> references, ISymbol bufferSymbol, ILocalSymbol resultSymbol, ExpressionSyntax message, SemanticModel model, CancellationToken cancellationToken)
+    {
         var replacements = new Dictionary<SyntaxNode, ExpressionSyntax>();
         var consumedCounts = new HashSet<SyntaxNode>();
-        var message = SyntaxFactory.IdentifierName(MessageName);
-        var references = loop.DescendantNodes().OfType<IdentifierNameSyntax>()
-            .Where(n => !statement.Span.Contains(n.Span))
+        var compilation = model.Compilation;
+        var encoding = compilation.GetTypeByMetadataName("System.Text.Encoding");
+        var messageType = compilation.GetTypeByMetadataName("System.Net.WebSockets.WebSocketMessageType");
+        if (encoding is null || messageType is null)
+        {
+            return null;
+        }
+
+        var resolved = references
             .Select(n => (Node: n, Symbol: model.GetSymbolInfo(n, cancellationToken).Symbol))
             .ToList();
 
         // The buffer: only as the received slice, in a form the message has exactly.
-        foreach (var (node, _) in references.Where(r => SymbolEqualityComparer.Default.Equals(r.Symbol, bufferSymbol)))
+        foreach (var (node, _) in resolved.Where(r => SymbolEqualityComparer.Default.Equals(r.Symbol, bufferSymbol)))
         {
             if (node.Parent is ArgumentSyntax { Parent: ArgumentListSyntax { Arguments: { Count: 3 } args, Parent: InvocationExpressionSyntax getString } }
                 && args[0].Expression == node
@@ -148,7 +171,7 @@ internal sealed class EndOfMessageReaderPlan
         }
 
         // The result: Count, MessageType (and the Close test).
-        foreach (var (node, _) in references.Where(r => SymbolEqualityComparer.Default.Equals(r.Symbol, resultSymbol)))
+        foreach (var (node, _) in resolved.Where(r => SymbolEqualityComparer.Default.Equals(r.Symbol, resultSymbol)))
         {
             if (node.Parent is not MemberAccessExpressionSyntax access || access.Expression != node)
             {
@@ -182,24 +205,7 @@ internal sealed class EndOfMessageReaderPlan
             }
         }
 
-        if (replacements.Count == 0)
-        {
-            return null;
-        }
-
-        var token = receive.ArgumentList.Arguments.Count == 2 ? receive.ArgumentList.Arguments[1] : null;
-        var bufferDeclaration = bufferSymbol.DeclaringSyntaxReferences.Length == 1
-            && bufferSymbol.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken) is VariableDeclaratorSyntax
-            {
-                Initializer.Value: ArrayCreationExpressionSyntax { Initializer: null, Type.RankSpecifiers: { Count: 1 } ranks },
-                Parent.Parent: LocalDeclarationStatementSyntax { Declaration.Variables.Count: 1, UsingKeyword.RawKind: 0 } declaration,
-            }
-            && ranks[0].Sizes.Count == 1
-            && ranks[0].Sizes[0] is LiteralExpressionSyntax or IdentifierNameSyntax
-            && declaration.Parent == loop.Parent
-            ? declaration
-            : null;
-        return new EndOfMessageReaderPlan(loop, statement, bufferDeclaration, socket, token, replacements);
+        return replacements;
     }
 
     public static async Task<Document> ApplyAsync(Document document, EndOfMessageReaderPlan plan, CancellationToken cancellationToken)
@@ -258,7 +264,21 @@ internal sealed class EndOfMessageReaderPlan
         return await syntax.FinishAsync(document, cancellationToken).ConfigureAwait(false);
     }
 
-    private static ITypeSymbol? TypeOf(ISymbol symbol)
+    /// <summary>'var buffer = new byte[n];' in the same block as the loop, which can go once nothing reads the buffer.</summary>
+    internal static LocalDeclarationStatementSyntax? BufferDeclarationBeside(ISymbol bufferSymbol, StatementSyntax loop, CancellationToken cancellationToken)
+        => bufferSymbol.DeclaringSyntaxReferences.Length == 1
+            && bufferSymbol.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken) is VariableDeclaratorSyntax
+            {
+                Initializer.Value: ArrayCreationExpressionSyntax { Initializer: null, Type.RankSpecifiers: { Count: 1 } ranks },
+                Parent.Parent: LocalDeclarationStatementSyntax { Declaration.Variables.Count: 1, UsingKeyword.RawKind: 0 } declaration,
+            }
+            && ranks[0].Sizes.Count == 1
+            && ranks[0].Sizes[0] is LiteralExpressionSyntax or IdentifierNameSyntax
+            && declaration.Parent == loop.Parent
+            ? declaration
+            : null;
+
+    internal static ITypeSymbol? TypeOf(ISymbol symbol)
         => symbol switch
         {
             ILocalSymbol local => local.Type,
@@ -266,7 +286,7 @@ internal sealed class EndOfMessageReaderPlan
             _ => null,
         };
 
-    private static bool IsWebSocket(ITypeSymbol? type, INamedTypeSymbol webSocket)
+    internal static bool IsWebSocket(ITypeSymbol? type, INamedTypeSymbol webSocket)
         => type is INamedTypeSymbol named && IsOrDerives(named, webSocket);
 
     private static bool IsOrDerives(INamedTypeSymbol? type, INamedTypeSymbol baseType)
@@ -286,12 +306,12 @@ internal sealed class EndOfMessageReaderPlan
         => expression is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Count", Expression: IdentifierNameSyntax owner }
            && SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(owner, cancellationToken).Symbol, result);
 
-    private static bool IsCloseMember(ExpressionSyntax expression, INamedTypeSymbol messageType, SemanticModel model, CancellationToken cancellationToken)
+    internal static bool IsCloseMember(ExpressionSyntax expression, INamedTypeSymbol messageType, SemanticModel model, CancellationToken cancellationToken)
         => model.GetSymbolInfo(expression, cancellationToken).Symbol is IFieldSymbol { Name: "Close" } field
            && SymbolEqualityComparer.Default.Equals(field.ContainingType, messageType);
 
     // An assignment, increment, ref or out of the symbol.
-    private static bool IsWrite(SyntaxNode node, ISymbol symbol, SemanticModel model, CancellationToken cancellationToken)
+    internal static bool IsWrite(SyntaxNode node, ISymbol symbol, SemanticModel model, CancellationToken cancellationToken)
     {
         ExpressionSyntax? target = node switch
         {

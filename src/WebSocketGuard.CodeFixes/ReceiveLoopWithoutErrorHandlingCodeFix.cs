@@ -17,11 +17,13 @@ namespace WebSocketGuard.CodeFixes;
 /// <summary>
 /// WSG1001: wraps the loop in <c>try</c> with <c>catch (OperationCanceledException) when (token.IsCancellationRequested)</c>
 /// and <c>catch (WebSocketException)</c> that logs (when an <c>ILogger</c> is in scope) and aborts the socket.
+/// Where the runtime is referenced, also offers <c>ReceiveLoop.RunAsync</c> in place of a receive loop (<see cref="ReceiveLoopRuntimePlan"/>).
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(ReceiveLoopWithoutErrorHandlingCodeFix)), Shared]
 public sealed class ReceiveLoopWithoutErrorHandlingCodeFix : CodeFixProvider
 {
     public const string EquivalenceKey = "WSG1001.CatchAndAbort";
+    public const string ReceiveLoopEquivalenceKey = "WSG1001.ReceiveLoop";
 
     public override ImmutableArray<string> FixableDiagnosticIds => ImmutableArray.Create(RuleIds.ReceiveLoopWithoutErrorHandling);
 
@@ -44,8 +46,22 @@ public sealed class ReceiveLoopWithoutErrorHandlingCodeFix : CodeFixProvider
                     CodeAction.Create("Catch WebSocketException around the loop and abort the socket", ct => ApplyAsync(context.Document, plan, ct), EquivalenceKey),
                     diagnostic);
             }
+
+            if (ReceiveCall(root, diagnostic) is { } receive
+                && ReceiveLoopRuntimePlan.TryCreate(receive, diagnostic.Location.SourceSpan.Start, model, context.CancellationToken) is { } runtimePlan)
+            {
+                context.RegisterCodeFix(
+                    CodeAction.Create("Run the loop with ReceiveLoop (whole messages, Close answered, failures returned)", ct => ReceiveLoopRuntimePlan.ApplyAsync(context.Document, runtimePlan, ct), ReceiveLoopEquivalenceKey),
+                    diagnostic);
+            }
         }
     }
+
+    private static InvocationExpressionSyntax? ReceiveCall(SyntaxNode root, Diagnostic diagnostic)
+        => diagnostic.AdditionalLocations.Count > 0
+           && root.FindNode(diagnostic.AdditionalLocations[0].SourceSpan, getInnermostNodeForTie: true) is InvocationExpressionSyntax call
+            ? call
+            : null;
 
     private sealed class FixPlan
     {
@@ -69,8 +85,7 @@ public sealed class ReceiveLoopWithoutErrorHandlingCodeFix : CodeFixProvider
 
     private static FixPlan? Plan(SyntaxNode root, SemanticModel model, Diagnostic diagnostic, CancellationToken cancellationToken)
     {
-        if (diagnostic.AdditionalLocations.Count == 0
-            || root.FindNode(diagnostic.AdditionalLocations[0].SourceSpan, getInnermostNodeForTie: true) is not InvocationExpressionSyntax call
+        if (ReceiveCall(root, diagnostic) is not { } call
             || call.Expression is not MemberAccessExpressionSyntax { Expression: var socket })
         {
             return null;
@@ -110,7 +125,7 @@ public sealed class ReceiveLoopWithoutErrorHandlingCodeFix : CodeFixProvider
     }
 
     // After the fix the end of the try can be reached, so the function must not need a value there.
-    private static bool EndIsAllowed(SemanticModel model, StatementSyntax loop, CancellationToken cancellationToken)
+    internal static bool EndIsAllowed(SemanticModel model, StatementSyntax loop, CancellationToken cancellationToken)
     {
         var function = loop.Ancestors().FirstOrDefault(a => a is AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax or BaseMethodDeclarationSyntax or AccessorDeclarationSyntax or GlobalStatementSyntax);
         if (function is GlobalStatementSyntax)
@@ -129,7 +144,7 @@ public sealed class ReceiveLoopWithoutErrorHandlingCodeFix : CodeFixProvider
             || (returnType is INamedTypeSymbol { Arity: 0, Name: "Task" or "ValueTask", ContainingNamespace: { Name: "Tasks" } } && symbol.IsAsync);
     }
 
-    private static bool IsVisibleAt(SemanticModel model, ExpressionSyntax expression, int position, CancellationToken cancellationToken)
+    internal static bool IsVisibleAt(SemanticModel model, ExpressionSyntax expression, int position, CancellationToken cancellationToken)
     {
         var head = expression;
         while (head is MemberAccessExpressionSyntax member)

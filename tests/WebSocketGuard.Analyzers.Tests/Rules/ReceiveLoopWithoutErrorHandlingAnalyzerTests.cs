@@ -1,6 +1,7 @@
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Testing;
 using Xunit;
+using Fix = WebSocketGuard.CodeFixes.ReceiveLoopWithoutErrorHandlingCodeFix;
 using Verify = WebSocketGuard.Analyzers.Tests.Verifier<
     WebSocketGuard.Analyzers.ReceiveLoopWithoutErrorHandlingAnalyzer,
     WebSocketGuard.CodeFixes.ReceiveLoopWithoutErrorHandlingCodeFix>;
@@ -833,5 +834,661 @@ public class ReceiveLoopWithoutErrorHandlingAnalyzerTests
             """;
 
         await Verify.VerifyAnalyzerAsync(source, TargetFramework.Net100, ProjectReferences.AspNetCore | ProjectReferences.Runtime, Expected(0));
+    }
+
+    private const string TextUsings = """
+        using System;
+        using System.Net.WebSockets;
+        using System.Text;
+        using System.Threading;
+        using System.Threading.Tasks;
+
+        """;
+
+    private const string RuntimeUsings = """
+        using System;
+        using System.Net.WebSockets;
+        using System.Text;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using WebSocketGuard;
+
+        """;
+
+    private static Task VerifyReceiveLoopFixAsync(string source, string fixedSource, TargetFramework framework = TargetFramework.Net100, params DiagnosticResult[] expected)
+    {
+        var test = Verify.Create(framework, ProjectReferences.Runtime);
+        test.TestCode = source;
+        test.FixedCode = fixedSource;
+        test.CodeActionEquivalenceKey = Fix.ReceiveLoopEquivalenceKey;
+        test.ExpectedDiagnostics.AddRange(expected);
+        return test.RunAsync();
+    }
+
+    // The runtime action must not exist for any of the loops: asking for it leaves the code as it was.
+    private static Task VerifyNoReceiveLoopFixAsync(string source, int loops, ProjectReferences references = ProjectReferences.Runtime)
+    {
+        var test = Verify.Create(TargetFramework.Net100, references);
+        test.TestCode = source;
+        test.FixedCode = source;
+        test.CodeActionEquivalenceKey = Fix.ReceiveLoopEquivalenceKey;
+        for (var i = 0; i < loops; i++)
+        {
+            test.ExpectedDiagnostics.Add(Expected(i));
+            test.FixedState.ExpectedDiagnostics.Add(Expected(i));
+        }
+
+        return test.RunAsync();
+    }
+
+    [Theory]
+    [InlineData(TargetFramework.Net80)]
+    [InlineData(TargetFramework.Net100)]
+    public async Task Runtime_fix_turns_the_loop_body_into_the_ReceiveLoop_callback(TargetFramework framework)
+    {
+        const string source = TextUsings + """
+            sealed class ChatWindow
+            {
+                private readonly ClientWebSocket _socket = new();
+                private readonly CancellationTokenSource _closing = new();
+
+                public async void OnConnected()
+                {
+                    var buffer = new byte[4096];
+                    {|#0:while|} (_socket.State == WebSocketState.Open)
+                    {
+                        var result = await _socket.ReceiveAsync(buffer, _closing.Token);
+                        if (result.MessageType == WebSocketMessageType.Close)
+                        {
+                            await _socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", _closing.Token);
+                            break;
+                        }
+
+                        // One chat line per message.
+                        var text = Encoding.UTF8.GetString(buffer, 0, result.Count);
+                        await ShowAsync(text);
+                    }
+
+                    Console.WriteLine("Disconnected");
+                }
+
+                private Task ShowAsync(string text) => Task.CompletedTask;
+            }
+            """;
+        const string fixedSource = RuntimeUsings + """
+            sealed class ChatWindow
+            {
+                private readonly ClientWebSocket _socket = new();
+                private readonly CancellationTokenSource _closing = new();
+
+                public async void OnConnected()
+                {
+                    await ReceiveLoop.RunAsync(_socket, async (message, _) =>
+                    {
+                        // One chat line per message.
+                        var text = message.GetText();
+                        await ShowAsync(text);
+                    }, cancellationToken: _closing.Token);
+
+                    Console.WriteLine("Disconnected");
+                }
+
+                private Task ShowAsync(string text) => Task.CompletedTask;
+            }
+            """;
+
+        await VerifyReceiveLoopFixAsync(source, fixedSource, framework, Expected(0));
+    }
+
+    [Theory]
+    [InlineData(TargetFramework.Net80)]
+    [InlineData(TargetFramework.Net100)]
+    public async Task Runtime_fix_in_a_Task_Run_lambda_keeps_ConfigureAwait_and_returns_a_completed_ValueTask_from_a_synchronous_body(TargetFramework framework)
+    {
+        const string source = TextUsings + """
+            static class Feed
+            {
+                public static void Start(WebSocket socket, Action<ReadOnlyMemory<byte>> onFrame, CancellationToken ct)
+                {
+                    _ = Task.Run(async () =>
+                    {
+                        var buffer = new byte[8192];
+                        {|#0:while|} (true)
+                        {
+                            var result = await socket.ReceiveAsync(new ArraySegment<byte>(buffer), ct).ConfigureAwait(false);
+                            if (result.CloseStatus.HasValue)
+                            {
+                                await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, ct).ConfigureAwait(false);
+                                return;
+                            }
+
+                            onFrame(buffer.AsMemory(0, result.Count));
+                        }
+                    });
+                }
+            }
+            """;
+        const string fixedSource = RuntimeUsings + """
+            static class Feed
+            {
+                public static void Start(WebSocket socket, Action<ReadOnlyMemory<byte>> onFrame, CancellationToken ct)
+                {
+                    _ = Task.Run(async () =>
+                    {
+                        await ReceiveLoop.RunAsync(socket, (message, _) =>
+                        {
+                            onFrame(message.Payload);
+                            return ValueTask.CompletedTask;
+                        }, cancellationToken: ct).ConfigureAwait(false);
+                    });
+                }
+            }
+            """;
+
+        await VerifyReceiveLoopFixAsync(source, fixedSource, framework, Expected(0));
+    }
+
+    [Fact]
+    public async Task Runtime_fix_of_a_do_while_loop_turns_continue_into_return()
+    {
+        const string source = TextUsings + """
+            sealed class Ticker
+            {
+                public async void Listen(ClientWebSocket socket, CancellationToken ct)
+                {
+                    var buffer = new byte[1024];
+                    {|#0:do|}
+                    {
+                        var result = await socket.ReceiveAsync(buffer, ct);
+                        if (result.MessageType == WebSocketMessageType.Close)
+                        {
+                            break;
+                        }
+
+                        if (result.MessageType != WebSocketMessageType.Text)
+                        {
+                            continue; // binary frames carry nothing for us
+                        }
+
+                        for (var i = 0; i < 2; i++)
+                        {
+                            if (i == 1)
+                            {
+                                continue;
+                            }
+
+                            await PrintAsync(Encoding.UTF8.GetString(buffer, 0, result.Count));
+                        }
+                    }
+                    while (!ct.IsCancellationRequested && socket.State == WebSocketState.Open);
+                }
+
+                private static Task PrintAsync(string line) => Task.CompletedTask;
+            }
+            """;
+        const string fixedSource = RuntimeUsings + """
+            sealed class Ticker
+            {
+                public async void Listen(ClientWebSocket socket, CancellationToken ct)
+                {
+                    await ReceiveLoop.RunAsync(socket, async (message, _) =>
+                    {
+                        if (message.MessageType != WebSocketMessageType.Text)
+                        {
+                            return; // binary frames carry nothing for us
+                        }
+
+                        for (var i = 0; i < 2; i++)
+                        {
+                            if (i == 1)
+                            {
+                                continue;
+                            }
+
+                            await PrintAsync(message.GetText());
+                        }
+                    }, cancellationToken: ct);
+                }
+
+                private static Task PrintAsync(string line) => Task.CompletedTask;
+            }
+            """;
+
+        await VerifyReceiveLoopFixAsync(source, fixedSource, TargetFramework.Net100, Expected(0));
+    }
+
+    [Fact]
+    public async Task Runtime_fix_in_a_request_handler_picks_a_free_name_for_the_message()
+    {
+        const string source = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Text;
+            using System.Threading.Tasks;
+            using Microsoft.AspNetCore.Builder;
+            using Microsoft.AspNetCore.Http;
+
+            static class Endpoints
+            {
+                public static void Map(WebApplication app, Func<string, Task> publish)
+                {
+                    app.Map("/ws", async (HttpContext context) =>
+                    {
+                        using var socket = await context.WebSockets.AcceptWebSocketAsync();
+                        var buffer = new byte[4096];
+                        {|#0:while|} (socket.State == WebSocketState.Open)
+                        {
+                            var result = await socket.ReceiveAsync(buffer, context.RequestAborted);
+                            if (result.MessageType == WebSocketMessageType.Close)
+                            {
+                                await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, context.RequestAborted);
+                                break;
+                            }
+
+                            var message = Encoding.UTF8.GetString(buffer, 0, result.Count);
+                            await publish(message);
+                        }
+                    });
+                }
+            }
+            """;
+        const string fixedSource = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Text;
+            using System.Threading.Tasks;
+            using Microsoft.AspNetCore.Builder;
+            using Microsoft.AspNetCore.Http;
+            using WebSocketGuard;
+
+            static class Endpoints
+            {
+                public static void Map(WebApplication app, Func<string, Task> publish)
+                {
+                    app.Map("/ws", async (HttpContext context) =>
+                    {
+                        using var socket = await context.WebSockets.AcceptWebSocketAsync();
+                        await ReceiveLoop.RunAsync(socket, async (received, _) =>
+                        {
+                            var message = received.GetText();
+                            await publish(message);
+                        }, cancellationToken: context.RequestAborted);
+                    });
+                }
+            }
+            """;
+
+        var test = Verify.Create(TargetFramework.Net100, ProjectReferences.AspNetCore | ProjectReferences.Runtime);
+        test.TestCode = source;
+        test.FixedCode = fixedSource;
+        test.CodeActionEquivalenceKey = Fix.ReceiveLoopEquivalenceKey;
+        test.ExpectedDiagnostics.Add(Expected(0));
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task Runtime_fix_all_replaces_every_loop_and_a_single_await_becomes_an_expression_lambda()
+    {
+        const string source = TextUsings + """
+            sealed class Pair
+            {
+                private readonly ClientWebSocket _left = new();
+                private readonly ClientWebSocket _right = new();
+
+                public async void ListenLeft(Func<string, Task> onText, CancellationToken ct)
+                {
+                    var buffer = new byte[256];
+                    {|#0:while|} (_left.State == WebSocketState.Open)
+                    {
+                        var result = await _left.ReceiveAsync(buffer, ct);
+                        await onText(Encoding.UTF8.GetString(buffer, 0, result.Count));
+                    }
+                }
+
+                public async void ListenRight(Func<int, Task> onSize)
+                {
+                    var buffer = new byte[256];
+                    {|#1:while|} (true)
+                    {
+                        var result = await _right.ReceiveAsync(buffer, CancellationToken.None);
+                        if (result.MessageType == WebSocketMessageType.Close)
+                        {
+                            return;
+                        }
+
+                        await onSize(result.Count);
+                    }
+                }
+            }
+            """;
+        const string fixedSource = RuntimeUsings + """
+            sealed class Pair
+            {
+                private readonly ClientWebSocket _left = new();
+                private readonly ClientWebSocket _right = new();
+
+                public async void ListenLeft(Func<string, Task> onText, CancellationToken ct)
+                {
+                    await ReceiveLoop.RunAsync(_left, async (message, _) => await onText(message.GetText()), cancellationToken: ct);
+                }
+
+                public async void ListenRight(Func<int, Task> onSize)
+                {
+                    await ReceiveLoop.RunAsync(_right, async (message, _) => await onSize(message.Payload.Length));
+                }
+            }
+            """;
+
+        var test = Verify.Create(TargetFramework.Net100, ProjectReferences.Runtime);
+        test.TestCode = source;
+        test.FixedCode = fixedSource;
+        test.CodeActionEquivalenceKey = Fix.ReceiveLoopEquivalenceKey;
+        test.ExpectedDiagnostics.Add(Expected(0));
+        test.ExpectedDiagnostics.Add(Expected(1));
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task Runtime_fix_is_not_offered_when_the_body_leaves_the_loop_or_the_buffer_outlives_it()
+    {
+        const string source = TextUsings + """
+            sealed class Client
+            {
+                private readonly ClientWebSocket _socket = new();
+                private readonly ClientWebSocket[] _sockets = { new() };
+                private bool _running = true;
+                private int _last;
+
+                public async void StopsOnEmpty(CancellationToken ct)
+                {
+                    var buffer = new byte[256];
+                    {|#0:while|} (_socket.State == WebSocketState.Open)
+                    {
+                        var result = await _socket.ReceiveAsync(buffer, ct);
+                        if (result.Count == 0)
+                        {
+                            break;
+                        }
+
+                        Console.WriteLine(Encoding.UTF8.GetString(buffer, 0, result.Count));
+                    }
+                }
+
+                public async void ReturnsOnQuit(CancellationToken ct)
+                {
+                    var buffer = new byte[256];
+                    {|#1:while|} (true)
+                    {
+                        var result = await _socket.ReceiveAsync(buffer, ct);
+                        var text = Encoding.UTF8.GetString(buffer, 0, result.Count);
+                        if (text == "quit")
+                        {
+                            return;
+                        }
+                    }
+                }
+
+                public async void KeepsTheLastBytes(CancellationToken ct)
+                {
+                    var buffer = new byte[256];
+                    {|#2:while|} (_socket.State == WebSocketState.Open)
+                    {
+                        var result = await _socket.ReceiveAsync(buffer, ct);
+                        Console.WriteLine(result.Count);
+                    }
+
+                    Console.WriteLine(buffer[0]);
+                }
+
+                public async void WatchesItsOwnFlag(CancellationToken ct)
+                {
+                    var buffer = new byte[256];
+                    {|#3:while|} (_running)
+                    {
+                        var result = await _socket.ReceiveAsync(buffer, ct);
+                        Console.WriteLine(result.Count);
+                    }
+                }
+
+                public async void ReadsAnElement(CancellationToken ct)
+                {
+                    var buffer = new byte[256];
+                    {|#4:while|} (true)
+                    {
+                        var result = await _sockets[0].ReceiveAsync(buffer, ct);
+                        Console.WriteLine(result.Count);
+                    }
+                }
+
+                public async void SaysGoodbye(CancellationToken ct)
+                {
+                    var buffer = new byte[256];
+                    {|#5:while|} (true)
+                    {
+                        var result = await _socket.ReceiveAsync(buffer, ct);
+                        if (result.MessageType == WebSocketMessageType.Close)
+                        {
+                            Console.WriteLine("Peer closed");
+                            break;
+                        }
+
+                        Console.WriteLine(result.Count);
+                    }
+                }
+
+                public async void ParsesIntoALocal(CancellationToken ct)
+                {
+                    var buffer = new byte[256];
+                    var last = 0;
+                    {|#6:while|} (true)
+                    {
+                        var result = await _socket.ReceiveAsync(buffer, ct);
+                        int.TryParse(Encoding.UTF8.GetString(buffer, 0, result.Count), out last);
+                        _last = last;
+                    }
+                }
+
+                public async void SkipsWithGoto(CancellationToken ct)
+                {
+                    var buffer = new byte[256];
+                    {|#7:while|} (true)
+                    {
+                        var result = await _socket.ReceiveAsync(buffer, ct);
+                        if (result.Count == 0)
+                        {
+                            goto done;
+                        }
+
+                        Console.WriteLine(result.Count);
+                    }
+
+                done:
+                    Console.WriteLine("done");
+                }
+            }
+            """;
+
+        await VerifyNoReceiveLoopFixAsync(source, loops: 8);
+    }
+
+    [Fact]
+    public async Task Runtime_fix_is_not_offered_for_hand_reassembly_echo_or_send_loops()
+    {
+        const string source = TextUsings + """
+            using System.IO;
+            using System.Threading.Channels;
+
+            sealed class Relay
+            {
+                private readonly ClientWebSocket _socket = new();
+                private readonly Channel<byte[]> _outbox = Channel.CreateBounded<byte[]>(16);
+
+                public async void Reassembles(Action<byte[]> onMessage, CancellationToken ct)
+                {
+                    var buffer = new byte[256];
+                    using var stream = new MemoryStream();
+                    {|#0:while|} (_socket.State == WebSocketState.Open)
+                    {
+                        var result = await _socket.ReceiveAsync(buffer, ct);
+                        stream.Write(buffer, 0, result.Count);
+                        if (result.EndOfMessage)
+                        {
+                            onMessage(stream.ToArray());
+                            stream.SetLength(0);
+                        }
+                    }
+                }
+
+                public async void Echoes(CancellationToken ct)
+                {
+                    var buffer = new byte[256];
+                    {|#1:while|} (_socket.State == WebSocketState.Open)
+                    {
+                        var result = await _socket.ReceiveAsync(buffer, ct);
+                        await _socket.SendAsync(new ArraySegment<byte>(buffer, 0, result.Count), result.MessageType, result.EndOfMessage, ct);
+                    }
+                }
+
+                public async void Drains(CancellationToken ct)
+                {
+                    {|#2:await|} foreach (var payload in _outbox.Reader.ReadAllAsync(ct))
+                    {
+                        await _socket.SendAsync(payload, WebSocketMessageType.Binary, true, ct);
+                    }
+                }
+            }
+            """;
+
+        await VerifyNoReceiveLoopFixAsync(source, loops: 3);
+    }
+
+    [Fact]
+    public async Task Runtime_fix_is_not_offered_without_the_runtime()
+    {
+        const string source = TextUsings + """
+            sealed class ChatWindow
+            {
+                private readonly ClientWebSocket _socket = new();
+
+                public async void OnConnected(CancellationToken ct)
+                {
+                    var buffer = new byte[4096];
+                    {|#0:while|} (_socket.State == WebSocketState.Open)
+                    {
+                        var result = await _socket.ReceiveAsync(buffer, ct);
+                        Console.WriteLine(Encoding.UTF8.GetString(buffer, 0, result.Count));
+                    }
+                }
+            }
+            """;
+
+        await VerifyNoReceiveLoopFixAsync(source, loops: 1, ProjectReferences.None);
+    }
+
+    [Fact]
+    public async Task Runtime_fix_keeps_the_code_after_the_loop_and_the_locals_the_body_updates()
+    {
+        const string source = TextUsings + """
+            sealed class Counter
+            {
+                private readonly ClientWebSocket _socket = new();
+
+                public void Start(CancellationToken ct)
+                {
+                    _ = CountMessagesAsync(ct);
+                }
+
+                private async Task<int> CountMessagesAsync(CancellationToken ct)
+                {
+                    var count = 0;
+                    var buffer = new byte[512];
+                    {|#0:while|} (_socket.State == WebSocketState.Open)
+                    {
+                        var result = await _socket.ReceiveAsync(buffer, ct);
+                        if (result.MessageType == WebSocketMessageType.Close)
+                        {
+                            break;
+                        }
+
+                        count++;
+                    }
+
+                    return count;
+                }
+            }
+            """;
+        const string fixedSource = RuntimeUsings + """
+            sealed class Counter
+            {
+                private readonly ClientWebSocket _socket = new();
+
+                public void Start(CancellationToken ct)
+                {
+                    _ = CountMessagesAsync(ct);
+                }
+
+                private async Task<int> CountMessagesAsync(CancellationToken ct)
+                {
+                    var count = 0;
+                    await ReceiveLoop.RunAsync(_socket, (message, _) =>
+                    {
+                        count++;
+                        return ValueTask.CompletedTask;
+                    }, cancellationToken: ct);
+
+                    return count;
+                }
+            }
+            """;
+
+        await VerifyReceiveLoopFixAsync(source, fixedSource, TargetFramework.Net100, Expected(0));
+    }
+
+    [Fact]
+    public async Task Runtime_fix_is_not_offered_where_the_loop_must_not_end()
+    {
+        // The Close branch returns from the method, so the code after the loop never ran on Close; and a loop that
+        // never ends leaves a Task<int> method without a value at its end.
+        const string source = TextUsings + """
+            sealed class Client
+            {
+                private readonly ClientWebSocket _socket = new();
+
+                public void Start(CancellationToken ct)
+                {
+                    _ = ListenAsync(ct);
+                    _ = ForeverAsync(ct);
+                }
+
+                private async Task ListenAsync(CancellationToken ct)
+                {
+                    var buffer = new byte[512];
+                    {|#0:while|} (_socket.State == WebSocketState.Open)
+                    {
+                        var result = await _socket.ReceiveAsync(buffer, ct);
+                        if (result.MessageType == WebSocketMessageType.Close)
+                        {
+                            return;
+                        }
+
+                        Console.WriteLine(result.Count);
+                    }
+
+                    Console.WriteLine("The server went away without a Close");
+                }
+
+                private async Task<int> ForeverAsync(CancellationToken ct)
+                {
+                    var buffer = new byte[512];
+                    {|#1:while|} (true)
+                    {
+                        var result = await _socket.ReceiveAsync(buffer, ct);
+                        Console.WriteLine(result.Count);
+                    }
+                }
+            }
+            """;
+
+        await VerifyNoReceiveLoopFixAsync(source, loops: 2);
     }
 }
