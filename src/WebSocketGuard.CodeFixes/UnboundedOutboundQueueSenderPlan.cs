@@ -262,13 +262,16 @@ internal sealed class UnboundedOutboundQueueSenderPlan
                 SyntaxFactory.SingletonSeparatedList(SyntaxFactory.VariableDeclarator(declaration.Variables[0].Identifier.WithoutTrivia())))
             .WithTriviaFrom(declaration));
 
-        // new WebSocketSender(socket, new WebSocketSenderOptions { MaxQueuedMessages = 1024, OverflowPolicy = SendOverflowPolicy.DropNewest })
+        // new WebSocketSender(socket, new WebSocketSenderOptions { MaxQueuedMessages = 1024, MaxQueuedBytes = 1024 * 1024, OverflowPolicy = SendOverflowPolicy.DropNewest })
         var options = SyntaxFactory.ObjectCreationExpression(syntax.Type(OptionsType))
             .WithInitializer(SyntaxFactory.InitializerExpression(
                 SyntaxKind.ObjectInitializerExpression,
                 SyntaxFactory.SeparatedList<ExpressionSyntax>(new[]
                 {
                     Assign("MaxQueuedMessages", SyntaxFactory.LiteralExpression(SyntaxKind.NumericLiteralExpression, SyntaxFactory.Literal(MaxQueuedMessages))),
+
+                    // Named because it is new: a message bigger than this is dropped, where the channel took any size.
+                    Assign("MaxQueuedBytes", SyntaxFactory.BinaryExpression(SyntaxKind.MultiplyExpression, KiB(), KiB())),
                     Assign("OverflowPolicy", syntax.StaticMember(PolicyType, "DropNewest")),
                 })));
         var create = SyntaxFactory.ObjectCreationExpression(senderType)
@@ -627,6 +630,8 @@ internal sealed class UnboundedOutboundQueueSenderPlan
 
     private static AssignmentExpressionSyntax Assign(string property, ExpressionSyntax value)
         => SyntaxFactory.AssignmentExpression(SyntaxKind.SimpleAssignmentExpression, SyntaxFactory.IdentifierName(property), value);
+
+    private static LiteralExpressionSyntax KiB() => SyntaxFactory.LiteralExpression(SyntaxKind.NumericLiteralExpression, SyntaxFactory.Literal(1024));
 
     private static MemberAccessExpressionSyntax Member(ExpressionSyntax owner, string name)
         => SyntaxFactory.MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, owner, SyntaxFactory.IdentifierName(name));

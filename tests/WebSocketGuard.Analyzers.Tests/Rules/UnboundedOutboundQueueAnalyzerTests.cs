@@ -358,7 +358,7 @@ public class UnboundedOutboundQueueAnalyzerTests
                 public ClientConnection(WebSocket socket)
                 {
                     _socket = socket;
-                    _outbox = new WebSocketSender(socket, new WebSocketSenderOptions { MaxQueuedMessages = 1024, OverflowPolicy = SendOverflowPolicy.DropNewest });
+                    _outbox = new WebSocketSender(socket, new WebSocketSenderOptions { MaxQueuedMessages = 1024, MaxQueuedBytes = 1024 * 1024, OverflowPolicy = SendOverflowPolicy.DropNewest });
                 }
 
                 public int Dropped { get; private set; }
@@ -454,7 +454,7 @@ public class UnboundedOutboundQueueAnalyzerTests
                 public ChatSession(WebSocket socket)
                 {
                     _socket = socket ?? throw new ArgumentNullException(nameof(socket));
-                    _lines = new WebSocketSender(socket, new WebSocketSenderOptions { MaxQueuedMessages = 1024, OverflowPolicy = SendOverflowPolicy.DropNewest });
+                    _lines = new WebSocketSender(socket, new WebSocketSenderOptions { MaxQueuedMessages = 1024, MaxQueuedBytes = 1024 * 1024, OverflowPolicy = SendOverflowPolicy.DropNewest });
                     _sendLoop = Task.Run(SendLoopAsync);
                 }
 
@@ -544,7 +544,7 @@ public class UnboundedOutboundQueueAnalyzerTests
                 public PriceFeed(WebSocket socket)
                 {
                     this.socket = socket;
-                    outbox = new WebSocketSender(socket, new WebSocketSenderOptions { MaxQueuedMessages = 1024, OverflowPolicy = SendOverflowPolicy.DropNewest });
+                    outbox = new WebSocketSender(socket, new WebSocketSenderOptions { MaxQueuedMessages = 1024, MaxQueuedBytes = 1024 * 1024, OverflowPolicy = SendOverflowPolicy.DropNewest });
                 }
 
                 public async Task PushAsync(ReadOnlyMemory<byte> price) => await outbox.SendAsync(price, WebSocketMessageType.Text);
@@ -563,7 +563,7 @@ public class UnboundedOutboundQueueAnalyzerTests
                 public FramePump(WebSocket socket)
                 {
                     _socket = socket;
-                    _frames = new WebSocketSender(socket, new WebSocketSenderOptions { MaxQueuedMessages = 1024, OverflowPolicy = SendOverflowPolicy.DropNewest });
+                    _frames = new WebSocketSender(socket, new WebSocketSenderOptions { MaxQueuedMessages = 1024, MaxQueuedBytes = 1024 * 1024, OverflowPolicy = SendOverflowPolicy.DropNewest });
                 }
 
                 public async Task AddAsync(ArraySegment<byte> frame) => await _frames.SendAsync(frame, WebSocketMessageType.Binary);
@@ -581,6 +581,207 @@ public class UnboundedOutboundQueueAnalyzerTests
         test.CodeActionEquivalenceKey = Fix.SenderEquivalenceKey;
         test.ExpectedDiagnostics.Add(Unbounded(0, "outbox"));
         test.ExpectedDiagnostics.Add(Unbounded(1, "_frames"));
+        await test.RunAsync();
+    }
+
+    private const string SenderShape = """
+        using System.Net.WebSockets;
+        using System.Threading;
+        using System.Threading.Channels;
+        using System.Threading.Tasks;
+
+        sealed class Connection
+        {
+            private readonly WebSocket _socket;
+            private readonly Channel<byte[]> _outbox = {|#0:Channel.CreateUnbounded<byte[]>()|};
+
+            public Connection(WebSocket socket) => _socket = socket;
+
+            public async Task PostAsync(byte[] message) => await _outbox.Writer.WriteAsync(message);
+
+            public async Task PumpAsync()
+            {
+                await foreach (var message in _outbox.Reader.ReadAllAsync())
+                    await _socket.SendAsync(message, WebSocketMessageType.Binary, true, CancellationToken.None);
+            }
+        }
+        """;
+
+    [Fact]
+    public async Task With_the_runtime_the_bounded_channel_fix_is_still_offered()
+    {
+        var test = Verify.Create(TargetFramework.Net100, ProjectReferences.Runtime);
+        test.TestCode = SenderShape;
+        test.FixedCode = SenderShape.Replace(
+            "{|#0:Channel.CreateUnbounded<byte[]>()|}",
+            "Channel.CreateBounded<byte[]>(new BoundedChannelOptions(1024) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait })");
+        test.CodeActionEquivalenceKey = Fix.EquivalenceKey;
+        test.ExpectedDiagnostics.Add(Unbounded(0, "_outbox"));
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task Without_the_runtime_the_sender_fix_is_not_offered()
+    {
+        var test = Verify.Create(TargetFramework.Net100);
+        test.TestCode = SenderShape;
+        test.FixedCode = SenderShape;
+        test.CodeActionEquivalenceKey = Fix.SenderEquivalenceKey;
+        test.ExpectedDiagnostics.Add(Unbounded(0, "_outbox"));
+        test.FixedState.ExpectedDiagnostics.Add(Unbounded(0, "_outbox"));
+        await test.RunAsync();
+    }
+
+    [Theory]
+    [InlineData("""
+        // The pump is cancellable: cancelling it stops all sending, which a sender cannot do without refusing later messages.
+        using System.Net.WebSockets;
+        using System.Threading;
+        using System.Threading.Channels;
+        using System.Threading.Tasks;
+        sealed class Connection
+        {
+            private readonly WebSocket _socket;
+            private readonly Channel<byte[]> _outbox = {|#0:Channel.CreateUnbounded<byte[]>()|};
+            public Connection(WebSocket socket) => _socket = socket;
+            public async Task PostAsync(byte[] message) => await _outbox.Writer.WriteAsync(message);
+            public async Task PumpAsync(CancellationToken ct)
+            {
+                await foreach (var message in _outbox.Reader.ReadAllAsync(ct))
+                    await _socket.SendAsync(message, WebSocketMessageType.Binary, true, ct);
+            }
+        }
+        """)]
+    [InlineData("""
+        // A synchronous producer returns TryWrite's bool: the sender only answers asynchronously.
+        using System.Net.WebSockets;
+        using System.Threading;
+        using System.Threading.Channels;
+        using System.Threading.Tasks;
+        sealed class Connection
+        {
+            private readonly WebSocket _socket;
+            private readonly Channel<byte[]> _outbox = {|#0:Channel.CreateUnbounded<byte[]>()|};
+            public Connection(WebSocket socket) => _socket = socket;
+            public bool Post(byte[] message) => _outbox.Writer.TryWrite(message);
+            public async Task PumpAsync()
+            {
+                await foreach (var message in _outbox.Reader.ReadAllAsync())
+                    await _socket.SendAsync(message, WebSocketMessageType.Binary, true, CancellationToken.None);
+            }
+        }
+        """)]
+    [InlineData("""
+        // The writer is completed to end the pump: no exact counterpart on the sender.
+        using System.Net.WebSockets;
+        using System.Threading;
+        using System.Threading.Channels;
+        using System.Threading.Tasks;
+        sealed class Connection
+        {
+            private readonly WebSocket _socket;
+            private readonly Channel<byte[]> _outbox = {|#0:Channel.CreateUnbounded<byte[]>()|};
+            public Connection(WebSocket socket) => _socket = socket;
+            public async Task PostAsync(byte[] message) => await _outbox.Writer.WriteAsync(message);
+            public void Stop() => _outbox.Writer.Complete();
+            public async Task PumpAsync()
+            {
+                await foreach (var message in _outbox.Reader.ReadAllAsync())
+                    await _socket.SendAsync(message, WebSocketMessageType.Binary, true, CancellationToken.None);
+            }
+        }
+        """)]
+    [InlineData("""
+        // The loop does more than send each item.
+        using System.Net.WebSockets;
+        using System.Threading;
+        using System.Threading.Channels;
+        using System.Threading.Tasks;
+        sealed class Connection
+        {
+            private readonly WebSocket _socket;
+            private readonly Channel<byte[]> _outbox = {|#0:Channel.CreateUnbounded<byte[]>()|};
+            public Connection(WebSocket socket) => _socket = socket;
+            public long Sent { get; private set; }
+            public async Task PostAsync(byte[] message) => await _outbox.Writer.WriteAsync(message);
+            public async Task PumpAsync()
+            {
+                await foreach (var message in _outbox.Reader.ReadAllAsync())
+                {
+                    await _socket.SendAsync(message, WebSocketMessageType.Binary, true, CancellationToken.None);
+                    Sent++;
+                }
+            }
+        }
+        """)]
+    [InlineData("""
+        // The socket is the pump's parameter, not a field set in the constructor.
+        using System.Net.WebSockets;
+        using System.Threading;
+        using System.Threading.Channels;
+        using System.Threading.Tasks;
+        sealed class Connection
+        {
+            private readonly Channel<byte[]> _outbox = {|#0:Channel.CreateUnbounded<byte[]>()|};
+            public async Task PostAsync(byte[] message) => await _outbox.Writer.WriteAsync(message);
+            public async Task PumpAsync(WebSocket socket)
+            {
+                await foreach (var message in _outbox.Reader.ReadAllAsync())
+                    await socket.SendAsync(message, WebSocketMessageType.Binary, true, CancellationToken.None);
+            }
+        }
+        """)]
+    [InlineData("""
+        // Strings sent as Binary: SendTextAsync would change the message type.
+        using System.Net.WebSockets;
+        using System.Text;
+        using System.Threading;
+        using System.Threading.Channels;
+        using System.Threading.Tasks;
+        sealed class Connection
+        {
+            private readonly WebSocket _socket;
+            private readonly Channel<string> _outbox = {|#0:Channel.CreateUnbounded<string>()|};
+            public Connection(WebSocket socket) => _socket = socket;
+            public async Task PostAsync(string message) => await _outbox.Writer.WriteAsync(message);
+            public async Task PumpAsync()
+            {
+                await foreach (var message in _outbox.Reader.ReadAllAsync())
+                    await _socket.SendAsync(Encoding.UTF8.GetBytes(message), WebSocketMessageType.Binary, true, CancellationToken.None);
+            }
+        }
+        """)]
+    [InlineData("""
+        // The constructor calls into the class before the socket is set: the sender would not exist yet.
+        using System.Net.WebSockets;
+        using System.Threading;
+        using System.Threading.Channels;
+        using System.Threading.Tasks;
+        sealed class Connection
+        {
+            private readonly WebSocket _socket;
+            private readonly Channel<byte[]> _outbox = {|#0:Channel.CreateUnbounded<byte[]>()|};
+            public Connection(WebSocket socket, byte[] hello)
+            {
+                _ = PostAsync(hello);
+                _socket = socket;
+            }
+            public async Task PostAsync(byte[] message) => await _outbox.Writer.WriteAsync(message);
+            public async Task PumpAsync()
+            {
+                await foreach (var message in _outbox.Reader.ReadAllAsync())
+                    await _socket.SendAsync(message, WebSocketMessageType.Binary, true, CancellationToken.None);
+            }
+        }
+        """)]
+    public async Task Runtime_fix_is_not_offered_where_the_sender_would_change_the_meaning(string source)
+    {
+        var test = Verify.Create(TargetFramework.Net100, ProjectReferences.Runtime);
+        test.TestCode = source;
+        test.FixedCode = source;
+        test.CodeActionEquivalenceKey = Fix.SenderEquivalenceKey;
+        test.ExpectedDiagnostics.Add(Unbounded(0, "_outbox"));
+        test.FixedState.ExpectedDiagnostics.Add(Unbounded(0, "_outbox"));
         await test.RunAsync();
     }
 }
