@@ -170,6 +170,17 @@ internal sealed class UnboundedOutboundQueueSenderPlan
             return null;
         }
 
+        // A type of the user's own with one of the runtime's names would clash with 'using WebSocketGuard;'.
+        foreach (var runtimeType in new[] { SenderType, OptionsType, PolicyType })
+        {
+            var runtime = compilation.GetTypeByMetadataName(runtimeType);
+            if (model.LookupNamespacesAndTypes(fieldDeclaration.SpanStart, container: null, name: runtime!.Name)
+                .Any(s => !SymbolEqualityComparer.Default.Equals(s, runtime)))
+            {
+                return null;
+            }
+        }
+
         var item = fieldType.TypeArguments[0];
         var isText = item.SpecialType == SpecialType.System_String;
         var byteMemory = readOnlyMemory.Construct(compilation.GetSpecialType(SpecialType.System_Byte));

@@ -774,6 +774,26 @@ public class UnboundedOutboundQueueAnalyzerTests
             }
         }
         """)]
+    [InlineData("""
+        // A type of the project's own is called WebSocketSender: importing the runtime's would make the name ambiguous.
+        using System.Net.WebSockets;
+        using System.Threading;
+        using System.Threading.Channels;
+        using System.Threading.Tasks;
+        sealed class WebSocketSender { }
+        sealed class Connection
+        {
+            private readonly WebSocket _socket;
+            private readonly Channel<byte[]> _outbox = {|#0:Channel.CreateUnbounded<byte[]>()|};
+            public Connection(WebSocket socket) => _socket = socket;
+            public async Task PostAsync(byte[] message) => await _outbox.Writer.WriteAsync(message);
+            public async Task PumpAsync()
+            {
+                await foreach (var message in _outbox.Reader.ReadAllAsync())
+                    await _socket.SendAsync(message, WebSocketMessageType.Binary, true, CancellationToken.None);
+            }
+        }
+        """)]
     public async Task Runtime_fix_is_not_offered_where_the_sender_would_change_the_meaning(string source)
     {
         var test = Verify.Create(TargetFramework.Net100, ProjectReferences.Runtime);
