@@ -794,6 +794,35 @@ public class UnboundedOutboundQueueAnalyzerTests
             }
         }
         """)]
+    [InlineData("""
+        // TryWrite in a synchronous event handler: there is nowhere to await the sender.
+        using System;
+        using System.Net.WebSockets;
+        using System.Threading;
+        using System.Threading.Channels;
+        using System.Threading.Tasks;
+        sealed class Connection
+        {
+            private readonly WebSocket _socket;
+            private readonly Channel<byte[]> _outbox = {|#0:Channel.CreateUnbounded<byte[]>()|};
+            public Connection(WebSocket socket, IObservable<byte[]> updates)
+            {
+                _socket = socket;
+                updates.Subscribe(new Relay(update => _outbox.Writer.TryWrite(update)));
+            }
+            public async Task PumpAsync()
+            {
+                await foreach (var message in _outbox.Reader.ReadAllAsync())
+                    await _socket.SendAsync(message, WebSocketMessageType.Binary, true, CancellationToken.None);
+            }
+            private sealed class Relay(Action<byte[]> onNext) : IObserver<byte[]>
+            {
+                public void OnNext(byte[] value) => onNext(value);
+                public void OnError(Exception error) { }
+                public void OnCompleted() { }
+            }
+        }
+        """)]
     public async Task Runtime_fix_is_not_offered_where_the_sender_would_change_the_meaning(string source)
     {
         var test = Verify.Create(TargetFramework.Net100, ProjectReferences.Runtime);
