@@ -17,12 +17,15 @@ namespace WebSocketGuard.CodeFixes;
 
 /// <summary>
 /// WSG1004: bounds the queue at the registry default of 1,024 messages — <c>Channel.CreateBounded</c> with a single
-/// reader and an explicit <c>FullMode = Wait</c>, or a <c>BlockingCollection</c> with a bounded capacity.
+/// reader and an explicit <c>FullMode = Wait</c>, or a <c>BlockingCollection</c> with a bounded capacity. With the runtime
+/// referenced, a second action replaces a channel and its send loop with a <c>WebSocketSender</c> where that maps exactly
+/// (see <see cref="UnboundedOutboundQueueSenderPlan"/>).
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(UnboundedOutboundQueueCodeFix)), Shared]
 public sealed class UnboundedOutboundQueueCodeFix : CodeFixProvider
 {
     public const string EquivalenceKey = "WSG1004.BoundOutboundQueue";
+    public const string SenderEquivalenceKey = "WSG1004.WebSocketSender";
     private const int Capacity = 1024;
 
     public override ImmutableArray<string> FixableDiagnosticIds => ImmutableArray.Create(RuleIds.UnboundedOutboundQueue);
@@ -32,7 +35,8 @@ public sealed class UnboundedOutboundQueueCodeFix : CodeFixProvider
     public override async Task RegisterCodeFixesAsync(CodeFixContext context)
     {
         var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        if (root is null)
+        var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
+        if (root is null || model is null)
         {
             return;
         }
@@ -49,10 +53,20 @@ public sealed class UnboundedOutboundQueueCodeFix : CodeFixProvider
                     CodeAction.Create("Use a bounded channel (1,024 messages)", ct => BoundChannelAsync(context.Document, invocation, copied, ct), EquivalenceKey),
                     diagnostic);
             }
-            else if (kind == A.KindBlockingCollection && node is ObjectCreationExpressionSyntax creation)
+
+            if (kind == A.KindChannel
+                && node is InvocationExpressionSyntax creation
+                && UnboundedOutboundQueueSenderPlan.TryCreate(creation, model, context.CancellationToken) is { } plan)
             {
                 context.RegisterCodeFix(
-                    CodeAction.Create("Bound the collection (1,024 messages)", ct => BoundCollectionAsync(context.Document, creation, ct), EquivalenceKey),
+                    CodeAction.Create("Send through a WebSocketSender (1,024 messages, drop the newest when full)", ct => plan.ApplyAsync(context.Document, ct), SenderEquivalenceKey),
+                    diagnostic);
+            }
+
+            if (kind == A.KindBlockingCollection && node is ObjectCreationExpressionSyntax collection)
+            {
+                context.RegisterCodeFix(
+                    CodeAction.Create("Bound the collection (1,024 messages)", ct => BoundCollectionAsync(context.Document, collection, ct), EquivalenceKey),
                     diagnostic);
             }
         }
