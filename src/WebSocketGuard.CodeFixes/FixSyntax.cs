@@ -148,6 +148,13 @@ internal sealed class FixSyntax
         return normalized.WithLeadingTrivia(indentation).WithTrailingTrivia(NewLine(anchor));
     }
 
+    /// <summary><c>call.ConfigureAwait(x)</c> when the call is configured that way, else the call: what an <c>await</c> wraps.</summary>
+    public static ExpressionSyntax WithConfigureAwait(InvocationExpressionSyntax call)
+        => call.Parent is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "ConfigureAwait", Parent: InvocationExpressionSyntax configured } configure
+           && configure.Expression == call
+            ? configured
+            : call;
+
     public static T Annotate<T>(T node)
         where T : SyntaxNode
         => node.WithAdditionalAnnotations(Formatter.Annotation, Simplifier.Annotation);

@@ -115,9 +115,7 @@ public sealed class ReconnectWithoutBackoffCodeFix : CodeFixProvider
         }
 
         // The connect must be awaited as a statement of its own, so the reset can follow it.
-        var awaited = connect.Parent is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "ConfigureAwait", Parent: InvocationExpressionSyntax configured }
-            ? (ExpressionSyntax)configured
-            : connect;
+        var awaited = FixSyntax.WithConfigureAwait(connect);
         if (awaited.Parent is not AwaitExpressionSyntax { Parent: ExpressionStatementSyntax { Parent: BlockSyntax } connectStatement })
         {
             return null;

@@ -130,24 +130,8 @@ internal static class SequentialBroadcastSenderPlan
     // a type that is not Close, arguments in parameter order, and no other WebSocket send in the loop body.
     private static bool IsSingleWholeMessageSend(ForEachStatementSyntax loop, InvocationExpressionSyntax send, SemanticModel model, CancellationToken cancellationToken)
     {
-        var arguments = send.ArgumentList.Arguments;
-        if (model.GetSymbolInfo(send, cancellationToken).Symbol is not IMethodSymbol { Name: "SendAsync", Parameters.Length: 4 } method
-            || method.Parameters[2].Type.SpecialType != SpecialType.System_Boolean
-            || arguments.Count != 4
-            || !arguments[2].Expression.IsKind(SyntaxKind.TrueLiteralExpression)
-            || arguments.Select((a, i) => a.RefKindKeyword.RawKind != 0 || (a.NameColon is { } n && n.Name.Identifier.ValueText != method.Parameters[i].Name)).Any(bad => bad)
-            || arguments[0].Expression is ImplicitObjectCreationExpressionSyntax or LiteralExpressionSyntax or ConditionalExpressionSyntax or SwitchExpressionSyntax or CollectionExpressionSyntax
-            || !UnawaitedSendSenderPlan.IsMemoryConvertible(model.GetTypeInfo(arguments[0].Expression, cancellationToken).Type)
-            || model.GetConstantValue(arguments[1].Expression, cancellationToken) is { HasValue: true, Value: 2 })
-        {
-            return false;
-        }
-
-        var awaitedExpression = send.Parent is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "ConfigureAwait", Parent: InvocationExpressionSyntax configured } configure
-            && configure.Expression == send
-            ? (ExpressionSyntax)configured
-            : send;
-        if (awaitedExpression.Parent is not AwaitExpressionSyntax { Parent: ExpressionStatementSyntax })
+        if (!SenderSyntax.IsWholeMessageSend(send, model, cancellationToken)
+            || FixSyntax.WithConfigureAwait(send).Parent is not AwaitExpressionSyntax { Parent: ExpressionStatementSyntax })
         {
             return false;
         }

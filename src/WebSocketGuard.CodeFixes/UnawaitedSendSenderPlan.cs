@@ -340,38 +340,13 @@ internal sealed class UnawaitedSendSenderPlan
     // is discarded or awaited as a statement.
     private static SendRewrite? MapSend(InvocationExpressionSyntax send, SemanticModel model, CancellationToken cancellationToken)
     {
-        var arguments = send.ArgumentList.Arguments;
-        if (model.GetSymbolInfo(send, cancellationToken).Symbol is not IMethodSymbol { Parameters.Length: 4 } method
-            || method.Parameters[2].Type.SpecialType != SpecialType.System_Boolean
-            || arguments.Count != 4
-            || !arguments[2].Expression.IsKind(SyntaxKind.TrueLiteralExpression)
+        if (!SenderSyntax.IsWholeMessageSend(send, model, cancellationToken)
             || SocketReceiver(((MemberAccessExpressionSyntax)send.Expression).Expression) is null)
         {
             return null;
         }
 
-        for (var i = 0; i < arguments.Count; i++)
-        {
-            if (arguments[i].RefKindKeyword.RawKind != 0
-                || (arguments[i].NameColon is { } nameColon && nameColon.Name.Identifier.ValueText != method.Parameters[i].Name))
-            {
-                return null;
-            }
-        }
-
-        var payload = arguments[0].Expression;
-        if (payload is ImplicitObjectCreationExpressionSyntax or LiteralExpressionSyntax or ConditionalExpressionSyntax or SwitchExpressionSyntax or CollectionExpressionSyntax
-            || !IsMemoryConvertible(model.GetTypeInfo(payload, cancellationToken).Type)
-            || model.GetConstantValue(arguments[1].Expression, cancellationToken) is { HasValue: true, Value: 2 })
-        {
-            return null;
-        }
-
-        var awaitedExpression = send.Parent is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "ConfigureAwait", Parent: InvocationExpressionSyntax configured } configure
-            && configure.Expression == send
-            ? (ExpressionSyntax)configured
-            : send;
-        if (awaitedExpression.Parent is AwaitExpressionSyntax awaited)
+        if (FixSyntax.WithConfigureAwait(send).Parent is AwaitExpressionSyntax awaited)
         {
             return awaited.Parent switch
             {
@@ -440,19 +415,6 @@ internal sealed class UnawaitedSendSenderPlan
         }
 
         return false;
-    }
-
-    internal static bool IsMemoryConvertible(ITypeSymbol? type)
-    {
-        if (type is IArrayTypeSymbol { Rank: 1, ElementType.SpecialType: SpecialType.System_Byte })
-        {
-            return true;
-        }
-
-        return type is INamedTypeSymbol { IsGenericType: true, TypeArguments.Length: 1 } named
-            && named.TypeArguments[0].SpecialType == SpecialType.System_Byte
-            && named.ContainingNamespace?.ToDisplayString() == "System"
-            && named.Name is "ArraySegment" or "Memory" or "ReadOnlyMemory";
     }
 
     // '_socket = socket' or '_socket = socket ?? throw ...' directly in the constructor, with 'socket' one of its parameters.
