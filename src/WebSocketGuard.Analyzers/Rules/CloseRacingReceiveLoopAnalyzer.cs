@@ -52,6 +52,9 @@ public sealed class CloseRacingReceiveLoopAnalyzer : WebSocketAnalyzer
         public readonly ConcurrentDictionary<ISymbol, ConcurrentDictionary<ISymbol, bool>> Readers = new(SymbolEqualityComparer.Default);
         public readonly ConcurrentBag<(ISymbol Socket, IInvocationOperation Dispose, Diagnostic Diagnostic)> FieldDisposals = new();
         public readonly ConcurrentDictionary<ISymbol, SocketUse> FieldUses = new(SymbolEqualityComparer.Default);
+
+        // Per method of the type: 1 when every call seen awaits it in place, 2 once some call runs it in the background.
+        public readonly ConcurrentDictionary<ISymbol, int> CallStyles = new(SymbolEqualityComparer.Default);
         public int SeesPeerClose;
     }
 
@@ -69,6 +72,12 @@ public sealed class CloseRacingReceiveLoopAnalyzer : WebSocketAnalyzer
     {
         var invocation = (IInvocationOperation)context.Operation;
         var method = invocation.TargetMethod;
+        if (SymbolEqualityComparer.Default.Equals(method.ContainingType, context.ContainingSymbol.ContainingType))
+        {
+            var style = IsAwaitedInPlace(invocation) ? 1 : 2;
+            facts.CallStyles.AddOrUpdate(method.OriginalDefinition, style, (_, seen) => System.Math.Max(seen, style));
+        }
+
         if (method.Name is not ("CloseAsync" or "ReceiveAsync" or "Dispose") || invocation.Instance is null || !symbols.IsWebSocket(invocation.Instance.WalkDownConversions().Type))
         {
             return;
@@ -115,6 +124,35 @@ public sealed class CloseRacingReceiveLoopAnalyzer : WebSocketAnalyzer
 
                 break;
         }
+    }
+
+    // A reader the type only ever awaits in place (a request that waits for its response) is done before the caller
+    // can close; one never called here (an entry point), or started without an await, may run beside the close.
+    private static bool OnlyAwaitedInPlace(ISymbol reader, TypeFacts facts)
+        => facts.CallStyles.TryGetValue(reader.OriginalDefinition, out var style) && style == 1;
+
+    private static bool IsAwaitedInPlace(IInvocationOperation invocation)
+    {
+        var consumer = invocation.WalkUpConversions(out _);
+        if (consumer is IInvocationOperation { TargetMethod.Name: "ConfigureAwait" } configured && configured.Instance?.WalkDownConversions() == invocation)
+        {
+            consumer = configured.WalkUpConversions(out _);
+        }
+
+        if (consumer is not IAwaitOperation)
+        {
+            return false;
+        }
+
+        for (var parent = invocation.Parent; parent is not null; parent = parent.Parent)
+        {
+            if (parent is IAnonymousFunctionOperation or ILocalFunctionOperation)
+            {
+                return false; // awaited inside a lambda that may itself run in the background
+            }
+        }
+
+        return true;
     }
 
     // socket?.Dispose(): the receiver is the conditional access's operand.
@@ -293,7 +331,7 @@ public sealed class CloseRacingReceiveLoopAnalyzer : WebSocketAnalyzer
             ISymbol? otherReader = null;
             foreach (var reader in readers.Keys)
             {
-                if (!SymbolEqualityComparer.Default.Equals(reader, member))
+                if (!SymbolEqualityComparer.Default.Equals(reader, member) && !OnlyAwaitedInPlace(reader, facts))
                 {
                     otherReader = reader;
                     break;
@@ -331,12 +369,14 @@ public sealed class CloseRacingReceiveLoopAnalyzer : WebSocketAnalyzer
 internal sealed class SocketUse
 {
     private bool _created;
+    private bool _accepted;
     private bool _usedForIo;
     private bool _closed;
     private bool _escapes;
 
+    // Opened: accepted, or used for I/O. A ClientWebSocket that never connected has no peer to see a 1006.
     public bool IsOpenedAndNeverClosed(bool requireCreation)
-        => !_closed && !_escapes && (requireCreation ? _created : _created || _usedForIo);
+        => !_closed && !_escapes && (_accepted || _usedForIo) && (!requireCreation || _created);
 
     public void RecordAssignedValue(IOperation value, WebSocketSymbols symbols)
     {
@@ -349,8 +389,11 @@ internal sealed class SocketUse
         switch (source)
         {
             case IObjectCreationOperation creation when symbols.IsWebSocket(creation.Type):
+                _created = true;
+                break;
             case IInvocationOperation { TargetMethod.Name: "AcceptWebSocketAsync" }:
                 _created = true;
+                _accepted = true;
                 break;
             case ILiteralOperation or IDefaultValueOperation:
                 break; // = null

@@ -416,6 +416,106 @@ public class CloseRacingReceiveLoopAnalyzerTests
     }
 
     [Fact]
+    public async Task CloseAsync_beside_a_reader_that_callers_await_in_place_is_silent()
+    {
+        const string source = """
+            using System;
+            using System.IO;
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            public sealed class RequestClient
+            {
+                private readonly ClientWebSocket _socket = new();
+
+                public async Task<byte[]> RequestAsync(byte[] request, CancellationToken ct)
+                {
+                    await _socket.SendAsync(request, WebSocketMessageType.Binary, true, ct);
+                    return await ReadResponseAsync(ct).ConfigureAwait(false);
+                }
+
+                private async Task<byte[]> ReadResponseAsync(CancellationToken ct)
+                {
+                    var buffer = new byte[4096];
+                    using var message = new MemoryStream();
+                    WebSocketReceiveResult result;
+                    do
+                    {
+                        result = await _socket.ReceiveAsync(buffer, ct);
+                        message.Write(buffer, 0, result.Count);
+                    }
+                    while (!result.EndOfMessage && message.Length < 65536);
+
+                    return message.ToArray();
+                }
+
+                public Task DisconnectAsync(CancellationToken ct)
+                    => _socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", ct);
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source);
+    }
+
+    [Fact]
+    public async Task CloseAsync_beside_a_reader_started_in_the_background_is_reported()
+    {
+        const string source = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            public sealed class Feed
+            {
+                private readonly ClientWebSocket _socket = new();
+
+                public async Task StartAsync(Uri uri, CancellationToken ct)
+                {
+                    await _socket.ConnectAsync(uri, ct);
+                    _ = Task.Run(async () => await ReadAsync(ct));
+                }
+
+                private async Task ReadAsync(CancellationToken ct)
+                {
+                    var buffer = new byte[4096];
+                    while (_socket.State == WebSocketState.Open)
+                    {
+                        await _socket.ReceiveAsync(buffer, ct);
+                    }
+                }
+
+                public Task StopAsync(CancellationToken ct)
+                    => _socket.{|#0:CloseAsync|}(WebSocketCloseStatus.NormalClosure, "bye", ct);
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source, expected: Verify.Diagnostic().WithLocation(0)
+            .WithArguments("CloseAsync on '_socket' waits for the peer's Close while 'ReadAsync' reads this socket in a receive loop; use CloseOutputAsync and let the loop receive the answer"));
+    }
+
+    [Fact]
+    public async Task Field_socket_that_never_connected_is_disposed_silently()
+    {
+        const string source = """
+            using System;
+            using System.Net.WebSockets;
+
+            public sealed class ProxyOptionsProbe : IDisposable
+            {
+                private readonly ClientWebSocket _socket = new();
+
+                public bool UsesProxy => _socket.Options.Proxy is not null;
+
+                public void Dispose() => _socket.Dispose();
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source);
+    }
+
+    [Fact]
     public async Task Fix_all_renames_every_racing_close()
     {
         const string source = """
