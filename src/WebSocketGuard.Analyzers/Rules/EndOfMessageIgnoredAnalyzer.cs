@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
@@ -81,10 +82,24 @@ public sealed class EndOfMessageIgnoredAnalyzer : WebSocketAnalyzer
             {
                 return true;
             }
+
+            // Assert.Equal(expected.Length, result.Count), result.Count.ShouldBe(n), result.Count.Should().Be(n): a test that
+            // fails loudly on a partial message checks the count as surely as an 'if' does.
+            if (operation is IInvocationOperation assertion
+                && ComparisonCalls.Contains(assertion.TargetMethod.Name)
+                && ReceiveLoopHelpers.ReadsCount(assertion, call, symbols)
+                && assertion.Arguments.Any(a => !a.Value.ConstantValue.HasValue && !ReceiveLoopHelpers.ReadsCount(a.Value, call, symbols)))
+            {
+                return true;
+            }
         }
 
         return false;
     }
+
+    private static readonly ImmutableHashSet<string> ComparisonCalls = ImmutableHashSet.Create(
+        "Equals", "Equal", "AreEqual", "ShouldBe", "ShouldEqual", "Be", "IsEqualTo", "EqualTo",
+        "BeLessThan", "BeLessThanOrEqualTo", "BeGreaterThan", "BeGreaterThanOrEqualTo", "ShouldBeLessThan", "ShouldBeGreaterThan");
 
     // A decoder is the clearest evidence, so it is preferred to the handler call that may wrap it.
     private static IInvocationOperation? FindWholeMessageConsumer(ReceiveCall call, WebSocketSymbols symbols)

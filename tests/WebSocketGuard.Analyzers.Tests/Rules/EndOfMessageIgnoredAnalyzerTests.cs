@@ -588,6 +588,55 @@ public class EndOfMessageIgnoredAnalyzerTests
     }
 
     [Fact]
+    public async Task Count_asserted_against_the_expected_length_is_silent()
+    {
+        const string source = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Text;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            static class Assert
+            {
+                public static void Equal<T>(T expected, T actual)
+                {
+                    if (!Equals(expected, actual)) throw new Exception($"{expected} != {actual}");
+                }
+            }
+
+            static class ShouldExtensions
+            {
+                public static void ShouldBe(this int actual, int expected)
+                {
+                    if (actual != expected) throw new Exception($"{actual} != {expected}");
+                }
+            }
+
+            class EchoSteps
+            {
+                async Task<string> ThenIReceiveAsync(WebSocket socket, string expected, CancellationToken ct)
+                {
+                    var buffer = new byte[1024];
+                    var result = await socket.ReceiveAsync(buffer, ct);
+                    result.Count.ShouldBe(expected.Length);
+                    return Encoding.UTF8.GetString(buffer, 0, result.Count);
+                }
+
+                async Task<string> ThenTheServerEchoesAsync(WebSocket socket, byte[] sent, CancellationToken ct)
+                {
+                    var buffer = new byte[1024];
+                    var result = await socket.ReceiveAsync(buffer, ct);
+                    Assert.Equal(sent.Length, result.Count);
+                    return Encoding.UTF8.GetString(buffer, 0, result.Count);
+                }
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source);
+    }
+
+    [Fact]
     public async Task Explicit_full_buffer_check_is_silent()
     {
         const string source = """
