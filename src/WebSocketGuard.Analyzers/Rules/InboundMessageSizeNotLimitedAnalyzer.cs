@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System;
 using System.Collections.Immutable;
+using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
@@ -65,9 +66,18 @@ public sealed class InboundMessageSizeNotLimitedAnalyzer : WebSocketAnalyzer
                     return;
                 }
 
-                foreach (var append in appends)
+                // One finding per accumulator: the last write (the one in the fragment loop) is where it grows, and one
+                // size check silences every write to it.
+                var reported = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
+                foreach (var append in appends.OrderByDescending(a => a.Syntax.SpanStart))
                 {
-                    AnalyzeAppend(append, c.OwningSymbol, c.ReportDiagnostic, symbols);
+                    AnalyzeAppend(append, c.OwningSymbol, diagnostic =>
+                    {
+                        if (!IsAccumulation(append, symbols, out var accumulator, out _) || accumulator is null || reported.Add(accumulator))
+                        {
+                            c.ReportDiagnostic(diagnostic);
+                        }
+                    }, symbols);
                 }
             });
         });

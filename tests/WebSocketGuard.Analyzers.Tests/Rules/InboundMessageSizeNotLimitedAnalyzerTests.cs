@@ -316,6 +316,48 @@ public class InboundMessageSizeNotLimitedAnalyzerTests
     }
 
     [Fact]
+    public async Task Two_writes_to_one_stream_are_reported_once_at_the_fragment_loop()
+    {
+        const string source = """
+            using System;
+            using System.IO;
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class Gateway
+            {
+                async Task RunAsync(ClientWebSocket socket, Func<ReadOnlyMemory<byte>, Task> dispatch, CancellationToken ct)
+                {
+                    var buffer = new byte[16 * 1024];
+                    while (!ct.IsCancellationRequested)
+                    {
+                        var result = await socket.ReceiveAsync(new ArraySegment<byte>(buffer), ct);
+                        if (result.EndOfMessage)
+                        {
+                            await dispatch(buffer.AsMemory(0, result.Count));
+                            continue;
+                        }
+
+                        using var stream = new MemoryStream();
+                        stream.Write(buffer, 0, result.Count);
+                        do
+                        {
+                            result = await {|#1:socket.ReceiveAsync(new ArraySegment<byte>(buffer), ct)|};
+                            {|#0:stream.Write(buffer, 0, result.Count)|};
+                        }
+                        while (!result.EndOfMessage);
+
+                        await dispatch(stream.ToArray());
+                    }
+                }
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source, expected: Verify.Diagnostic(DiagnosticSeverity.Info).WithLocation(0).WithLocation(1).WithArguments("stream"));
+    }
+
+    [Fact]
     public async Task Fix_all_limits_every_accumulation()
     {
         const string source = """
