@@ -351,7 +351,7 @@ public sealed class UnauthenticatedAcceptAnalyzer : WebSocketAnalyzer
             }
 
             if ((token.IsKind(SyntaxKind.IdentifierToken) || token.IsKind(SyntaxKind.StringLiteralToken))
-                && (LooksLikeCredential(text) || text is "User" or "IsAuthenticated" or "IsInRole" or "HasClaim" or "Unauthorized" or "Forbid" or "Challenge"
+                && (IsCredentialName(text) || text is "User" or "IsAuthenticated" or "IsInRole" or "HasClaim" or "Unauthorized" or "Forbid" or "Challenge"
                     or "ForbidAsync" or "ChallengeAsync" or "Status401Unauthorized" or "Status403Forbidden" or "Authorization"))
             {
                 return false;
@@ -574,6 +574,49 @@ public sealed class UnauthenticatedAcceptAnalyzer : WebSocketAnalyzer
         }
     }
 
+    // A cancellation token is not a credential.
+    private static bool IsCredentialName(string name)
+        => LooksLikeCredential(name) && name.IndexOf("CancellationToken", StringComparison.OrdinalIgnoreCase) < 0;
+
+    /// <summary>
+    /// The accepted socket is handed to a method of the project that authenticates inside the protocol (its first
+    /// message carries a token, as Home Assistant and MQTT do): that method's body, read as syntax, names a token,
+    /// credential or authorization. The check runs after the accept, but it is a check.
+    /// </summary>
+    private static bool AuthenticatesInProtocol(IInvocationOperation accept, System.Threading.CancellationToken cancellationToken)
+    {
+        var consumer = accept.WalkUpConversions(out _);
+        if (consumer is IAwaitOperation awaited)
+        {
+            consumer = awaited.WalkUpConversions(out _);
+        }
+
+        if (consumer is not IVariableInitializerOperation { Parent: IVariableDeclaratorOperation { Symbol: var socket } })
+        {
+            return false;
+        }
+
+        foreach (var operation in accept.GetRoot().Descendants())
+        {
+            if (operation is not IInvocationOperation { TargetMethod.DeclaringSyntaxReferences.Length: 1 } call
+                || call.Syntax.SpanStart < accept.Syntax.SpanStart
+                || !call.Arguments.Any(a => a.Value.WalkDownConversions() is ILocalReferenceOperation local && SymbolEqualityComparer.Default.Equals(local.Local, socket)))
+            {
+                continue;
+            }
+
+            foreach (var token in call.TargetMethod.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken).DescendantTokens())
+            {
+                if ((token.IsKind(SyntaxKind.IdentifierToken) || token.IsKind(SyntaxKind.StringLiteralToken)) && IsCredentialName(token.ValueText))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
     private static bool LooksLikeCredential(string name)
         => Has(name, "auth") || Has(name, "token") || Has(name, "jwt") || Has(name, "credential") || Has(name, "apikey")
            || Has(name, "api-key") || Has(name, "api_key") || Has(name, "login") || Has(name, "signin") || Has(name, "ticket");
@@ -600,6 +643,11 @@ public sealed class UnauthenticatedAcceptAnalyzer : WebSocketAnalyzer
 
     private static void Report(OperationAnalysisContext context, IInvocationOperation accept, string why, string? fix, Location? fixLocation)
     {
+        if (AuthenticatesInProtocol(accept, context.CancellationToken))
+        {
+            return;
+        }
+
         var properties = fix is null
             ? ImmutableDictionary<string, string?>.Empty
             : ImmutableDictionary<string, string?>.Empty.Add(FixProperty, fix);

@@ -20,6 +20,81 @@ public class UnauthenticatedAcceptAnalyzerTests
     private static DiagnosticResult Middleware(int location) => Verify.Diagnostic().WithLocation(location)
         .WithArguments("the middleware does not check the user before accepting");
 
+    [Fact]
+    public async Task Socket_handed_to_a_method_that_authenticates_in_the_protocol_is_silent_but_a_plain_echo_is_not()
+    {
+        const string source = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Text;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using Microsoft.AspNetCore.Http;
+
+            public sealed class HubMiddleware
+            {
+                private readonly RequestDelegate _next;
+
+                public HubMiddleware(RequestDelegate next) => _next = next;
+
+                public async Task InvokeAsync(HttpContext context)
+                {
+                    if (!context.WebSockets.IsWebSocketRequest)
+                    {
+                        await _next(context);
+                        return;
+                    }
+
+                    using var socket = await context.WebSockets.AcceptWebSocketAsync();
+                    await RunSessionAsync(socket, context.RequestAborted);
+                }
+
+                // The first message must carry the access token, as in Home Assistant's protocol.
+                private static async Task RunSessionAsync(WebSocket socket, CancellationToken cancellationToken)
+                {
+                    var buffer = new byte[4096];
+                    var hello = await socket.ReceiveAsync(buffer, cancellationToken);
+                    var accessToken = Encoding.UTF8.GetString(buffer, 0, hello.Count);
+                    if (accessToken != Environment.GetEnvironmentVariable("HUB_SECRET"))
+                    {
+                        await socket.CloseAsync(WebSocketCloseStatus.PolicyViolation, "auth_invalid", cancellationToken);
+                    }
+                }
+            }
+
+            public sealed class EchoMiddleware
+            {
+                private readonly RequestDelegate _next;
+
+                public EchoMiddleware(RequestDelegate next) => _next = next;
+
+                public async Task InvokeAsync(HttpContext context)
+                {
+                    if (!context.WebSockets.IsWebSocketRequest)
+                    {
+                        await _next(context);
+                        return;
+                    }
+
+                    using var socket = await {|#0:context.WebSockets.AcceptWebSocketAsync()|};
+                    await EchoAsync(socket, context.RequestAborted);
+                }
+
+                private static async Task EchoAsync(WebSocket socket, CancellationToken cancellationToken)
+                {
+                    var buffer = new byte[4096];
+                    var result = await socket.ReceiveAsync(buffer, cancellationToken);
+                    await socket.SendAsync(new ArraySegment<byte>(buffer, 0, result.Count), result.MessageType, result.EndOfMessage, cancellationToken);
+                }
+            }
+            """;
+
+        var test = Verify.Create(TargetFramework.Net100, Web);
+        test.TestCode = source;
+        test.ExpectedDiagnostics.Add(Middleware(0));
+        await test.RunAsync();
+    }
+
     private static DiagnosticResult DelegatedHandler(int location, string handler) => Verify.Diagnostic().WithLocation(location)
         .WithOptions(DiagnosticOptions.IgnoreAdditionalLocations)
         .WithArguments($"the endpoint has no RequireAuthorization() or [Authorize], and its handler '{handler}' accepts without checking the user");
