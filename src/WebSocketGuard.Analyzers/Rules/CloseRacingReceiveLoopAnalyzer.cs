@@ -126,10 +126,12 @@ public sealed class CloseRacingReceiveLoopAnalyzer : WebSocketAnalyzer
         }
     }
 
-    // A reader the type only ever awaits in place (a request that waits for its response) is done before the caller
-    // can close; one never called here (an entry point), or started without an await, may run beside the close.
+    // A reader that returns a value and that the type only ever awaits in place is a request waiting for its response,
+    // done before its caller goes on; a pump (no result), one never called here (an entry point), or one started
+    // without an await may run beside the close.
     private static bool OnlyAwaitedInPlace(ISymbol reader, TypeFacts facts)
-        => facts.CallStyles.TryGetValue(reader.OriginalDefinition, out var style) && style == 1;
+        => reader is IMethodSymbol { ReturnType: INamedTypeSymbol { IsGenericType: true, Name: "Task" or "ValueTask" } }
+           && facts.CallStyles.TryGetValue(reader.OriginalDefinition, out var style) && style == 1;
 
     private static bool IsAwaitedInPlace(IInvocationOperation invocation)
     {

@@ -496,6 +496,43 @@ public class CloseRacingReceiveLoopAnalyzerTests
     }
 
     [Fact]
+    public async Task CloseAsync_beside_a_pump_that_a_public_method_awaits_is_reported()
+    {
+        const string source = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            public sealed class UnityStyleClient
+            {
+                private readonly ClientWebSocket _socket = new();
+
+                public async Task Connect(Uri uri)
+                {
+                    await _socket.ConnectAsync(uri, CancellationToken.None);
+                    await Receive();
+                }
+
+                private async Task Receive()
+                {
+                    var buffer = new byte[4096];
+                    while (_socket.State == WebSocketState.Open)
+                    {
+                        await _socket.ReceiveAsync(buffer, CancellationToken.None);
+                    }
+                }
+
+                public Task Close()
+                    => _socket.{|#0:CloseAsync|}(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source, expected: Verify.Diagnostic().WithLocation(0)
+            .WithArguments("CloseAsync on '_socket' waits for the peer's Close while 'Receive' reads this socket in a receive loop; use CloseOutputAsync and let the loop receive the answer"));
+    }
+
+    [Fact]
     public async Task Field_socket_that_never_connected_is_disposed_silently()
     {
         const string source = """
