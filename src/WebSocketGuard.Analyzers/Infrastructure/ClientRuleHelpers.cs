@@ -16,6 +16,20 @@ internal static class ClientRuleHelpers
         => invocation.TargetMethod.Name == "ConnectAsync"
            && WebSocketSymbols.IsOrDerivesFrom(invocation.TargetMethod.ContainingType, symbols.ClientWebSocket);
 
+    /// <summary>A property backed by a compiler-made field: reading it twice gives the same object.</summary>
+    public static bool IsAutoProperty(this IPropertySymbol property)
+    {
+        foreach (var member in property.ContainingType.GetMembers())
+        {
+            if (member is IFieldSymbol field && SymbolEqualityComparer.Default.Equals(field.AssociatedSymbol, property))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     public static bool IsFunction(this IOperation operation)
         => operation is IAnonymousFunctionOperation or ILocalFunctionOperation;
 

@@ -292,12 +292,9 @@ public sealed class ClientWebSocketReusedAnalyzer : WebSocketAnalyzer
         private static bool IsSocketStorage(ISymbol member, WebSocketSymbols symbols) => member switch
         {
             IFieldSymbol { IsImplicitlyDeclared: false } field => WebSocketSymbols.IsOrDerivesFrom(field.Type as INamedTypeSymbol, symbols.ClientWebSocket),
-            IPropertySymbol property => WebSocketSymbols.IsOrDerivesFrom(property.Type as INamedTypeSymbol, symbols.ClientWebSocket) && IsAutoProperty(property),
+            IPropertySymbol property => WebSocketSymbols.IsOrDerivesFrom(property.Type as INamedTypeSymbol, symbols.ClientWebSocket) && property.IsAutoProperty(),
             _ => false,
         };
-
-        private static bool IsAutoProperty(IPropertySymbol property)
-            => property.ContainingType.GetMembers().OfType<IFieldSymbol>().Any(f => SymbolEqualityComparer.Default.Equals(f.AssociatedSymbol, property));
 
         private void OnInvocation(OperationAnalysisContext context)
         {

@@ -493,7 +493,7 @@ public sealed class MissingDeadPeerDetectionAnalyzer : WebSocketAnalyzer
                 => SymbolEqualityComparer.Default.Equals(field.Type, symbols.ClientWebSocket),
             IPropertySymbol { DeclaredAccessibility: Accessibility.Private, IsIndexer: false } property
                 => SymbolEqualityComparer.Default.Equals(property.Type, symbols.ClientWebSocket)
-                   && property.ContainingType.GetMembers().OfType<IFieldSymbol>().Any(f => SymbolEqualityComparer.Default.Equals(f.AssociatedSymbol, property)),
+                   && property.IsAutoProperty(),
             _ => false,
         };
 

@@ -344,21 +344,27 @@ public sealed class UnauthenticatedAcceptAnalyzer : WebSocketAnalyzer
                 break;
             }
 
-            var text = token.ValueText;
-            if (token.IsKind(SyntaxKind.NumericLiteralToken) && text is "401" or "403")
-            {
-                return false;
-            }
-
-            if ((token.IsKind(SyntaxKind.IdentifierToken) || token.IsKind(SyntaxKind.StringLiteralToken))
-                && (IsCredentialName(text) || text is "User" or "IsAuthenticated" or "IsInRole" or "HasClaim" or "Unauthorized" or "Forbid" or "Challenge"
-                    or "ForbidAsync" or "ChallengeAsync" or "Status401Unauthorized" or "Status403Forbidden" or "Authorization"))
+            if (IsCheckToken(token))
             {
                 return false;
             }
         }
 
         return true;
+    }
+
+    // What a check looks like in syntax alone: the user, a 401/403, or a token, credential or authorization name.
+    private static bool IsCheckToken(SyntaxToken token)
+    {
+        var text = token.ValueText;
+        if (token.IsKind(SyntaxKind.NumericLiteralToken))
+        {
+            return text is "401" or "403";
+        }
+
+        return (token.IsKind(SyntaxKind.IdentifierToken) || token.IsKind(SyntaxKind.StringLiteralToken))
+            && (IsCredentialName(text) || text is "User" or "IsAuthenticated" or "IsInRole" or "HasClaim" or "Unauthorized" or "Forbid" or "Challenge"
+                or "ForbidAsync" or "ChallengeAsync" or "Status401Unauthorized" or "Status403Forbidden" or "Authorization");
     }
 
     // The call this value is the receiver of: builder.Next(...), for instance and extension methods alike.
@@ -605,12 +611,9 @@ public sealed class UnauthenticatedAcceptAnalyzer : WebSocketAnalyzer
                 continue;
             }
 
-            foreach (var token in call.TargetMethod.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken).DescendantTokens())
+            if (call.TargetMethod.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken).DescendantTokens().Any(IsCheckToken))
             {
-                if ((token.IsKind(SyntaxKind.IdentifierToken) || token.IsKind(SyntaxKind.StringLiteralToken)) && IsCredentialName(token.ValueText))
-                {
-                    return true;
-                }
+                return true;
             }
         }
 
