@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
 using Microsoft.CodeAnalysis;
@@ -20,6 +21,7 @@ public sealed class ReconnectWithoutBackoffAnalyzer : WebSocketAnalyzer
     public const string KindImmediate = "Immediate";
     public const string KindFixedDelay = "FixedDelay";
     public const string KindRecursive = "Recursive";
+    public const string KindTimer = "Timer";
 
     internal static readonly DiagnosticDescriptor Rule = DiagnosticDescriptorHelper.Create(
         RuleIds.ReconnectWithoutBackoff,
@@ -46,6 +48,15 @@ public sealed class ReconnectWithoutBackoffAnalyzer : WebSocketAnalyzer
         }
 
         context.RegisterOperationAction(c => AnalyzeInvocation(c, symbols), OperationKind.Invocation);
+        if (symbols.ThreadingTimer is not null)
+        {
+            context.RegisterOperationAction(c => AnalyzeThreadingTimer(c, symbols), OperationKind.ObjectCreation);
+        }
+
+        if (symbols.TimersTimer is not null)
+        {
+            context.RegisterOperationAction(c => AnalyzeElapsedHandler(c, symbols), OperationKind.EventAssignment);
+        }
     }
 
     private static void AnalyzeInvocation(OperationAnalysisContext context, WebSocketSymbols symbols)
@@ -59,7 +70,7 @@ public sealed class ReconnectWithoutBackoffAnalyzer : WebSocketAnalyzer
         var loop = FindRetryLoop(connect, symbols);
         if (loop is not null)
         {
-            var verdict = JudgeDelays(loop, loop, symbols, context.ContainingSymbol, out var fixedDelay);
+            var verdict = JudgeDelays(new IOperation[] { loop }, loop, symbols, context.ContainingSymbol, out var fixedDelay);
             if (verdict == true && ClosesEachRound(loop, symbols))
             {
                 return; // connect, talk, close, wait: a periodic job, not a reconnect
@@ -74,16 +85,31 @@ public sealed class ReconnectWithoutBackoffAnalyzer : WebSocketAnalyzer
             return;
         }
 
-        // Method that calls itself from its own catch: judged on the catch.
-        if (connect.EnclosingFunction() is null
-            && context.ContainingSymbol is IMethodSymbol method
-            && FindRecursiveCatch(connect, method) is { } handler)
+        if (connect.EnclosingFunction() is not null || context.ContainingSymbol is not IMethodSymbol method)
         {
-            var verdict = JudgeDelays(handler, null, symbols, method, out _);
+            return;
+        }
+
+        // Method that calls itself from its own catch: judged on the catch.
+        if (FindRecursiveCatch(connect, method) is { } handler)
+        {
+            var verdict = JudgeDelays(new IOperation[] { handler }, null, symbols, method, out _);
             if (verdict is not null)
             {
                 Report(context, connect, KindRecursive, null, null,
                     verdict.Value ? $"waits a fixed delay before '{method.Name}' calls itself again" : $"retries immediately: '{method.Name}' calls itself from its catch");
+                return;
+            }
+        }
+
+        // Method that connects, reads until the connection ends, then calls itself: judged on what runs after the read loop.
+        if (FindReinvocationAfterEnd(connect, method, symbols) is { } afterEnd)
+        {
+            var verdict = JudgeDelays(afterEnd, null, symbols, method, out _);
+            if (verdict is not null)
+            {
+                Report(context, connect, KindRecursive, null, null,
+                    verdict.Value ? $"waits a fixed delay before '{method.Name}' calls itself again when the connection ends" : $"reconnects immediately: '{method.Name}' calls itself when the connection ends");
             }
         }
     }
@@ -182,40 +208,76 @@ public sealed class ReconnectWithoutBackoffAnalyzer : WebSocketAnalyzer
     /// null: backoff present, or cannot tell (stay silent). false: no delay at all. true: only fixed delays
     /// (<paramref name="fixedDelay"/> is the first of them).
     /// </summary>
-    private static bool? JudgeDelays(IOperation scope, ILoopOperation? loop, WebSocketSymbols symbols, ISymbol containingSymbol, out IInvocationOperation? fixedDelay)
+    private static bool? JudgeDelays(IReadOnlyList<IOperation> scopes, ILoopOperation? loop, WebSocketSymbols symbols, ISymbol containingSymbol, out IInvocationOperation? fixedDelay)
     {
         fixedDelay = null;
-        foreach (var operation in scope.DescendantsInFunction())
+        foreach (var scope in scopes)
         {
-            if (operation is not IInvocationOperation invocation)
+            foreach (var operation in scope.DescendantsInFunction().Prepend(scope))
             {
-                continue;
-            }
-
-            if (IsDelay(invocation, symbols))
-            {
-                if (invocation.IsDiscarded())
+                if (operation is not IInvocationOperation invocation)
                 {
-                    continue; // a Task.Delay nobody awaits waits for nothing
+                    continue;
                 }
 
-                var value = invocation.Arguments.Length > 0 ? invocation.Arguments[0].Value : null;
-                var kind = value is null ? DelayKind.Unknown : Classify(value, loop, scope, symbols, depth: 0);
-                if (kind != DelayKind.Fixed)
+                switch (JudgeWait(invocation, loop, scopes[0], symbols, containingSymbol))
                 {
-                    return null;
+                    case DelayKind.Fixed when !invocation.IsDiscarded() || invocation.TargetMethod.ReturnsVoid:
+                        fixedDelay ??= invocation;
+                        break;
+                    case DelayKind.Growing or DelayKind.Unknown:
+                        return null;
                 }
-
-                fixedDelay ??= invocation;
-            }
-            else if (MayWait(invocation, containingSymbol, symbols))
-            {
-                return null;
             }
         }
 
         return fixedDelay is not null;
     }
+
+    /// <summary>
+    /// How a call waits: Fixed (a delay or a project helper waiting a set-once value), Growing/Unknown (backoff, or
+    /// cannot tell), or null when it does not wait. A discarded Task.Delay waits for nothing; the caller checks that.
+    /// </summary>
+    private static DelayKind? JudgeWait(IInvocationOperation invocation, ILoopOperation? loop, IOperation scope, WebSocketSymbols symbols, ISymbol containingSymbol)
+    {
+        if (IsDelay(invocation, symbols))
+        {
+            if (invocation.IsDiscarded())
+            {
+                return null;
+            }
+
+            var value = invocation.Arguments.Length > 0 ? invocation.Arguments[0].Value : null;
+            return value is null ? DelayKind.Unknown : Classify(value, loop, scope, symbols, depth: 0);
+        }
+
+        var method = invocation.TargetMethod;
+        if (symbols.IsWebSocket(method.ContainingType))
+        {
+            return null;
+        }
+
+        if (IsBackoffType(method.ContainingType))
+        {
+            return DelayKind.Unknown;
+        }
+
+        if (!SymbolEqualityComparer.Default.Equals(method.OriginalDefinition, containingSymbol.OriginalDefinition))
+        {
+            switch (SetOnceValues.JudgeHelperWait(method.OriginalDefinition, symbols.Compilation))
+            {
+                case HelperWait.Fixed:
+                    return DelayKind.Fixed;
+                case HelperWait.Unknown:
+                    return DelayKind.Unknown;
+            }
+        }
+
+        return MayWait(invocation, containingSymbol) ? DelayKind.Unknown : null;
+    }
+
+    private static bool IsBackoffType(INamedTypeSymbol? type)
+        => type is not null && ContainsAny(type.Name, "Backoff", "BackOff", "Retry", "Resilience", "Policy");
 
     private static bool IsDelay(IInvocationOperation invocation, WebSocketSymbols symbols)
     {
@@ -226,16 +288,10 @@ public sealed class ReconnectWithoutBackoffAnalyzer : WebSocketAnalyzer
 
     // A call that may wait or back off in a way we cannot see: a name that says so, a retry/backoff type,
     // or a method of this compilation whose body delays. Any of them silences the rule.
-    private static bool MayWait(IInvocationOperation invocation, ISymbol containingSymbol, WebSocketSymbols symbols)
+    private static bool MayWait(IInvocationOperation invocation, ISymbol containingSymbol)
     {
         var method = invocation.TargetMethod;
-        if (symbols.IsWebSocket(method.ContainingType))
-        {
-            return false;
-        }
-
-        if (ContainsAny(method.Name, "Delay", "Sleep", "Wait", "Backoff", "BackOff", "Retry", "Tick")
-            || ContainsAny(method.ContainingType?.Name ?? string.Empty, "Backoff", "BackOff", "Retry", "Resilience", "Policy"))
+        if (ContainsAny(method.Name, "Delay", "Sleep", "Wait", "Backoff", "BackOff", "Retry", "Tick"))
         {
             return true;
         }
@@ -284,7 +340,10 @@ public sealed class ReconnectWithoutBackoffAnalyzer : WebSocketAnalyzer
         switch (value)
         {
             case IFieldReferenceOperation field:
-                return field.Field.IsConst || field.Field.IsReadOnly ? DelayKind.Fixed : DelayKind.Unknown;
+                return SetOnceValues.IsSetOnce(field.Field, symbols.Compilation) ? DelayKind.Fixed : DelayKind.Unknown;
+
+            case IPropertyReferenceOperation property when property.Arguments.IsEmpty:
+                return SetOnceValues.IsSetOnce(property.Property, symbols.Compilation) ? DelayKind.Fixed : DelayKind.Unknown;
 
             case ILocalReferenceOperation or IParameterReferenceOperation:
                 var symbol = value.GetReferencedSymbol()!;
@@ -309,8 +368,19 @@ public sealed class ReconnectWithoutBackoffAnalyzer : WebSocketAnalyzer
                 return ClassifyArguments(invocation.Arguments, loop, scope, symbols, depth);
 
             case IInvocationOperation invocation:
-                // GetDelay(attempt) grows with the attempt; Random.Next(...) and friends are unknown.
-                return ClassifyArguments(invocation.Arguments, loop, scope, symbols, depth) == DelayKind.Growing ? DelayKind.Growing : DelayKind.Unknown;
+                // GetDelay(attempt) grows with the attempt; ReconnectDelay() => _delay is fixed; Random.Next(...) and friends are unknown.
+                if (ClassifyArguments(invocation.Arguments, loop, scope, symbols, depth) == DelayKind.Growing)
+                {
+                    return DelayKind.Growing;
+                }
+
+                return SetOnceValues.ReturnsSetOnceValue(invocation.TargetMethod.OriginalDefinition, symbols.Compilation) ? DelayKind.Fixed : DelayKind.Unknown;
+
+            case IConditionalOperation conditional when conditional.WhenFalse is not null:
+                var condition = Classify(conditional.Condition, loop, scope, symbols, depth + 1);
+                return condition == DelayKind.Growing
+                    ? DelayKind.Growing
+                    : Combine(condition, Combine(Classify(conditional.WhenTrue, loop, scope, symbols, depth + 1), Classify(conditional.WhenFalse, loop, scope, symbols, depth + 1)));
 
             default:
                 return DelayKind.Unknown;
@@ -363,6 +433,512 @@ public sealed class ReconnectWithoutBackoffAnalyzer : WebSocketAnalyzer
 
         return Classify(initializer, loop, scope, symbols, depth + 1);
     }
+
+    // The statements that run between the end of the read loop and a call of the method to itself with its own
+    // arguments; null when the method does not call itself that way.
+    private static List<IOperation>? FindReinvocationAfterEnd(IInvocationOperation connect, IMethodSymbol method, WebSocketSymbols symbols)
+    {
+        foreach (var operation in connect.GetRoot().DescendantsInFunction())
+        {
+            if (operation is not IInvocationOperation call
+                || call.Syntax.SpanStart <= connect.Syntax.Span.End
+                || !SymbolEqualityComparer.Default.Equals(call.TargetMethod.OriginalDefinition, method.OriginalDefinition)
+                || call.IsInsideCatch()
+                || !PassesItsOwnArguments(call)
+                || StatementsBetween(connect, call) is not { } path)
+            {
+                continue;
+            }
+
+            var end = path.FindLastIndex(statement => ReadsUntilTheEnd(statement, symbols));
+            if (end >= 0)
+            {
+                return path.GetRange(end + 1, path.Count - end - 1);
+            }
+        }
+
+        return null;
+    }
+
+    // Connect(options) calling Connect(options) again; Connect(redirectUri) is a redirect, not a reconnect.
+    private static bool PassesItsOwnArguments(IInvocationOperation call)
+    {
+        foreach (var argument in call.Arguments)
+        {
+            if (argument.ArgumentKind == ArgumentKind.DefaultValue || argument.Value.WalkDownConversions().ConstantValue.HasValue)
+            {
+                continue;
+            }
+
+            if (argument.Value.WalkDownConversions() is not IParameterReferenceOperation parameter
+                || argument.Parameter is null
+                || parameter.Parameter.Ordinal != argument.Parameter.Ordinal)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    // The statements, in source order, that run after the connect's statement and before the call, when both sit in
+    // one sequence of blocks; null otherwise (the call is in another branch, a finally, ...).
+    private static List<IOperation>? StatementsBetween(IInvocationOperation connect, IInvocationOperation call)
+    {
+        var between = new List<IOperation>();
+        IOperation child = call;
+        foreach (var ancestor in call.AncestorsInFunction())
+        {
+            if (ancestor is IBlockOperation block)
+            {
+                for (var i = block.Operations.IndexOf(child) - 1; i >= 0; i--)
+                {
+                    var statement = block.Operations[i];
+                    if (statement.Syntax.Span.Contains(connect.Syntax.Span))
+                    {
+                        between.Reverse();
+                        return between;
+                    }
+
+                    between.Add(statement);
+                }
+            }
+
+            if (ancestor.Syntax.Span.Contains(connect.Syntax.Span))
+            {
+                return null;
+            }
+
+            child = ancestor;
+        }
+
+        return null;
+    }
+
+    // A loop reading the socket, or an awaited project method that does: after it, the connection has ended.
+    private static bool ReadsUntilTheEnd(IOperation statement, WebSocketSymbols symbols)
+    {
+        foreach (var operation in statement.DescendantsInFunction().Prepend(statement))
+        {
+            if (operation is ILoopOperation loop
+                && loop.Body.DescendantsInFunction().Any(o => o is IInvocationOperation call && call.IsWebSocketCall(symbols, "ReceiveAsync")))
+            {
+                return true;
+            }
+
+            if (operation is IAwaitOperation { Operation: var awaited }
+                && awaited.WalkDownConversions() is IInvocationOperation reader
+                && reader.TargetMethod.DeclaringSyntaxReferences.Length == 1
+                && reader.TargetMethod.DeclaringSyntaxReferences[0].GetSyntax().DescendantNodes().Any(n => n is WhileStatementSyntax or DoStatementSyntax or ForStatementSyntax
+                    && n.DescendantNodes().Any(r => r is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "ReceiveAsync" } })))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    // ---- timers: a periodic System.Threading.Timer / System.Timers.Timer whose callback connects when disconnected ----
+
+    private static void AnalyzeThreadingTimer(OperationAnalysisContext context, WebSocketSymbols symbols)
+    {
+        var creation = (IObjectCreationOperation)context.Operation;
+        if (!SymbolEqualityComparer.Default.Equals(creation.Type, symbols.ThreadingTimer)
+            || creation.Arguments.FirstOrDefault(a => a.Parameter?.Name == "callback")?.Value is not { } callback
+            || context.Operation.SemanticModel is not { } model)
+        {
+            return;
+        }
+
+        // Every due time and period the timer is given: at creation and in each Change(due, period) on it.
+        var timer = StorageOf(creation);
+        var schedule = new List<IOperation>();
+        schedule.AddRange(creation.Arguments.Where(a => a.Parameter?.Name is "dueTime" or "period").Select(a => a.Value));
+        if (timer is not null)
+        {
+            if (OperationsAround(creation, timer, model) is not { } around)
+            {
+                return;
+            }
+
+            foreach (var operation in around)
+            {
+                if (operation is IInvocationOperation { TargetMethod.Name: "Change" } change
+                    && SymbolEqualityComparer.Default.Equals(change.TargetMethod.ContainingType, symbols.ThreadingTimer)
+                    && SymbolEqualityComparer.Default.Equals(change.Instance.GetReferencedSymbol(), timer))
+                {
+                    schedule.AddRange(change.Arguments.Select(a => a.Value));
+                }
+            }
+        }
+
+        var periods = creation.Arguments.Where(a => a.Parameter?.Name == "period").Select(a => a.Value).ToList();
+        foreach (var value in schedule)
+        {
+            if (value.Parent is IArgumentOperation { Parameter.Name: "period" } && !periods.Contains(value))
+            {
+                periods.Add(value);
+            }
+        }
+
+        JudgeTimer(context, symbols, model, callback, schedule, periods);
+    }
+
+    private static void AnalyzeElapsedHandler(OperationAnalysisContext context, WebSocketSymbols symbols)
+    {
+        var subscription = (IEventAssignmentOperation)context.Operation;
+        if (!subscription.Adds
+            || subscription.EventReference is not IEventReferenceOperation { Event: { Name: "Elapsed" } elapsed } reference
+            || !SymbolEqualityComparer.Default.Equals(elapsed.ContainingType, symbols.TimersTimer)
+            || reference.Instance.GetReferencedSymbol() is not { } timer
+            || context.Operation.SemanticModel is not { } model
+            || OperationsAround(subscription, timer, model) is not { } around)
+        {
+            return;
+        }
+
+        // The interval (100 ms unless given) from each creation stored in the timer and each Interval assignment;
+        // AutoReset = false (or anything but true) makes it a one-shot timer.
+        var schedule = new List<IOperation>();
+        var created = false;
+        foreach (var operation in around)
+        {
+            if (operation is IObjectCreationOperation creation
+                && SymbolEqualityComparer.Default.Equals(creation.Type, symbols.TimersTimer)
+                && SymbolEqualityComparer.Default.Equals(StorageOf(creation), timer))
+            {
+                created = true;
+                schedule.AddRange(creation.Arguments.Where(a => a.ArgumentKind != ArgumentKind.DefaultValue).Select(a => a.Value));
+            }
+            else if (operation is ISimpleAssignmentOperation { Target: IPropertyReferenceOperation property } assignment
+                     && SymbolEqualityComparer.Default.Equals(property.Property.ContainingType, symbols.TimersTimer)
+                     && SymbolEqualityComparer.Default.Equals(TimerOf(property), timer))
+            {
+                if (property.Property.Name == "Interval")
+                {
+                    schedule.Add(assignment.Value);
+                }
+                else if (property.Property.Name == "AutoReset" && !(assignment.Value.ConstantValue is { HasValue: true, Value: true }))
+                {
+                    return;
+                }
+            }
+        }
+
+        if (!created)
+        {
+            return;
+        }
+
+        JudgeTimer(context, symbols, model, subscription.HandlerValue, schedule, schedule.Count == 0 ? null : schedule);
+    }
+
+    // periods null: the System.Timers.Timer default interval (100 ms).
+    private static void JudgeTimer(OperationAnalysisContext context, WebSocketSymbols symbols, SemanticModel model, IOperation callback,
+        List<IOperation> schedule, List<IOperation>? periods)
+    {
+        // A schedule computed at run time (timer.Change(nextDelay, ...)) may be the backoff.
+        foreach (var value in schedule)
+        {
+            if (Classify(value, null, value, symbols, depth: 0) != DelayKind.Fixed)
+            {
+                return;
+            }
+        }
+
+        if (periods is not null && !periods.Any(p => IsFinitePositiveInterval(p, model, depth: 0)))
+        {
+            return; // one-shot: a single delayed connect, not a retry
+        }
+
+        if (CallbackBody(callback, model) is not { } body
+            || FindTimerConnect(body, model, symbols, depth: 0) is not { } found)
+        {
+            return;
+        }
+
+        var (reportAt, path, pathCalls) = found;
+        if (!ConnectsOnlyWhenDisconnected(path, pathCalls, symbols))
+        {
+            return;
+        }
+
+        Report(context, reportAt, KindTimer, null, null, "runs from a timer with a fixed period");
+    }
+
+    private static ISymbol? StorageOf(IObjectCreationOperation creation)
+    {
+        var consumer = creation.WalkUpConversions(out var value);
+        return consumer switch
+        {
+            IVariableInitializerOperation { Parent: IVariableDeclaratorOperation declarator } => declarator.Symbol,
+            IFieldInitializerOperation { InitializedFields.Length: 1 } field => field.InitializedFields[0],
+            IPropertyInitializerOperation { InitializedProperties.Length: 1 } property => property.InitializedProperties[0],
+            ISimpleAssignmentOperation assignment when assignment.Value == value => assignment.Target.GetReferencedSymbol(),
+            _ => null,
+        };
+    }
+
+    // The timer whose Interval/AutoReset is set: 'timer.Interval = ...' or 'new Timer { Interval = ... }'.
+    private static ISymbol? TimerOf(IPropertyReferenceOperation property)
+    {
+        if (property.Instance is IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ImplicitReceiver })
+        {
+            for (var parent = property.Parent; parent is not null; parent = parent.Parent)
+            {
+                if (parent is IObjectCreationOperation creation)
+                {
+                    return StorageOf(creation);
+                }
+            }
+
+            return null;
+        }
+
+        return property.Instance.GetReferencedSymbol();
+    }
+
+    // Where the timer can be rescheduled: the function of a local, or every member of the type in this file for a
+    // field. null when another file of a partial type names the timer too (it could change the schedule there).
+    private static List<IOperation>? OperationsAround(IOperation anchor, ISymbol timer, SemanticModel model)
+    {
+        if (timer is ILocalSymbol)
+        {
+            return (anchor.EnclosingFunction() ?? anchor.GetRoot()).Descendants().ToList();
+        }
+
+        if (timer is not (IFieldSymbol or IPropertySymbol))
+        {
+            return null;
+        }
+
+        var operations = new List<IOperation>();
+        foreach (var reference in timer.ContainingType.DeclaringSyntaxReferences)
+        {
+            var type = reference.GetSyntax();
+            if (type.SyntaxTree != model.SyntaxTree)
+            {
+                if (type.DescendantTokens().Any(t => t.ValueText == timer.Name))
+                {
+                    return null;
+                }
+
+                continue;
+            }
+
+            foreach (var node in type.DescendantNodes(n => n == type || n is not BaseTypeDeclarationSyntax))
+            {
+                if (node is BaseMethodDeclarationSyntax or AccessorDeclarationSyntax or ArrowExpressionClauseSyntax { Parent: PropertyDeclarationSyntax } or EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax or PropertyDeclarationSyntax }
+                    && model.GetOperation(node) is { } operation)
+                {
+                    operations.Add(operation);
+                    operations.AddRange(operation.Descendants());
+                }
+            }
+        }
+
+        return operations;
+    }
+
+    // A period known to be a positive, finite number of milliseconds (Infinite, -1 and 0 mean "never again").
+    private static bool IsFinitePositiveInterval(IOperation value, SemanticModel model, int depth)
+    {
+        value = value.WalkDownConversions();
+        if (value.ConstantValue is { HasValue: true, Value: not null } constant)
+        {
+            try
+            {
+                return System.Convert.ToDouble(constant.Value, System.Globalization.CultureInfo.InvariantCulture) > 0;
+            }
+            catch (Exception e) when (e is FormatException or InvalidCastException or OverflowException)
+            {
+                return false;
+            }
+        }
+
+        if (depth > 3)
+        {
+            return false;
+        }
+
+        switch (value)
+        {
+            case IInvocationOperation { TargetMethod: { IsStatic: true, ContainingType.SpecialType: SpecialType.None, Name: "FromMilliseconds" or "FromSeconds" or "FromMinutes" } from } call
+                when from.ContainingType.Name == "TimeSpan" && call.Arguments.Length >= 1:
+                return IsFinitePositiveInterval(call.Arguments[0].Value, model, depth + 1);
+
+            case IFieldReferenceOperation { Field: { IsReadOnly: true } field }:
+                return InitializerOf(field, model) is { } initializer && IsFinitePositiveInterval(initializer, model, depth + 1);
+
+            case IPropertyReferenceOperation { Property: { SetMethod: null } property } when property.IsAutoProperty():
+                return InitializerOf(property, model) is { } propertyInitializer && IsFinitePositiveInterval(propertyInitializer, model, depth + 1);
+
+            default:
+                return false;
+        }
+    }
+
+    private static IOperation? InitializerOf(ISymbol member, SemanticModel model)
+    {
+        foreach (var reference in member.DeclaringSyntaxReferences)
+        {
+            var initializer = reference.GetSyntax() switch
+            {
+                VariableDeclaratorSyntax declarator => declarator.Initializer?.Value,
+                PropertyDeclarationSyntax property => property.Initializer?.Value,
+                _ => null,
+            };
+
+            if (initializer is not null && initializer.SyntaxTree == model.SyntaxTree && model.GetOperation(initializer) is { } operation)
+            {
+                return operation;
+            }
+        }
+
+        return null;
+    }
+
+    private static IOperation? CallbackBody(IOperation callback, SemanticModel model)
+    {
+        return callback.WalkDownConversions() switch
+        {
+            IDelegateCreationOperation { Target: IAnonymousFunctionOperation lambda } => lambda.Body,
+            IDelegateCreationOperation { Target: IMethodReferenceOperation reference } => SourceBody(reference.Method, model),
+            IAnonymousFunctionOperation lambda => lambda.Body,
+            IMethodReferenceOperation reference => SourceBody(reference.Method, model),
+            _ => null,
+        };
+    }
+
+    private static IOperation? SourceBody(IMethodSymbol method, SemanticModel model)
+    {
+        if (method.DeclaringSyntaxReferences.Length != 1)
+        {
+            return null;
+        }
+
+        var syntax = method.DeclaringSyntaxReferences[0].GetSyntax();
+        return syntax.SyntaxTree == model.SyntaxTree && syntax is BaseMethodDeclarationSyntax ? model.GetOperation(syntax) : null;
+    }
+
+    // The call in the callback that ends in ClientWebSocket.ConnectAsync (directly, in a Task.Run lambda, or through
+    // up to two project methods of this file), and the code that runs on the way: the whole callback, then each
+    // method's statements before its call onwards.
+    private static (IInvocationOperation ReportAt, List<IOperation> Path, HashSet<IInvocationOperation> Calls)? FindTimerConnect(IOperation body, SemanticModel model, WebSocketSymbols symbols, int depth)
+    {
+        foreach (var operation in body.Descendants())
+        {
+            if (operation is not IInvocationOperation call)
+            {
+                continue;
+            }
+
+            if (call.IsClientConnect(symbols))
+            {
+                return (call, new List<IOperation> { body }, new HashSet<IInvocationOperation>());
+            }
+
+            if (depth < 2
+                && !symbols.IsWebSocket(call.TargetMethod.ContainingType)
+                && SourceBody(call.TargetMethod.OriginalDefinition, model) is { } inner
+                && FindTimerConnect(inner, model, symbols, depth + 1) is { } deeper)
+            {
+                var path = new List<IOperation> { body };
+                path.AddRange(deeper.Path);
+                deeper.Calls.Add(call);
+                return (call, path, deeper.Calls);
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// A reconnect, not a throttled or periodic job: some condition on the way tests the connection, every condition
+    /// tests only flags, enums, null or socket state (a number or a time may count attempts or schedule the next one),
+    /// nothing waits a delay that is not fixed or calls a backoff or retry helper, and the socket is not closed after
+    /// the connect (connect, send, close each tick is a periodic job).
+    /// </summary>
+    private static bool ConnectsOnlyWhenDisconnected(List<IOperation> path, HashSet<IInvocationOperation> pathCalls, WebSocketSymbols symbols)
+    {
+        var guarded = false;
+        var connects = path.Count - 1;
+        IInvocationOperation? connect = null;
+        foreach (var operation in path[connects].Descendants())
+        {
+            if (operation is IInvocationOperation call && call.IsClientConnect(symbols))
+            {
+                connect = call;
+                break;
+            }
+        }
+
+        if (connect is null)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < path.Count; i++)
+        {
+            foreach (var operation in path[i].Descendants())
+            {
+                var afterConnect = i == connects && operation.Syntax.SpanStart > connect.Syntax.Span.End;
+                switch (operation)
+                {
+                    case IInvocationOperation close when afterConnect
+                        && (close.IsWebSocketCall(symbols, "CloseAsync") || close.IsWebSocketCall(symbols, "CloseOutputAsync"))
+                        && !close.IsInsideCatch():
+                        return false;
+                    case IConditionalOperation conditional when !afterConnect:
+                        if (!TestsOnlyState(conditional.Condition))
+                        {
+                            return false;
+                        }
+
+                        guarded = true;
+                        break;
+                    case IInvocationOperation call when !afterConnect && !pathCalls.Contains(call):
+                        var wait = JudgeWait(call, null, path[i], symbols, connect.TargetMethod);
+                        if (wait is DelayKind.Growing or DelayKind.Unknown)
+                        {
+                            return false;
+                        }
+
+                        break;
+                }
+            }
+        }
+
+        return guarded;
+    }
+
+    private static bool TestsOnlyState(IOperation condition)
+    {
+        foreach (var operation in condition.DescendantsAndSelf())
+        {
+            switch (operation)
+            {
+                case IBinaryOperation { OperatorKind: not (BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals or BinaryOperatorKind.ConditionalAnd or BinaryOperatorKind.ConditionalOr or BinaryOperatorKind.And or BinaryOperatorKind.Or) }:
+                    return false;
+                case IBinaryOperation binary when !IsStateType(binary.LeftOperand.WalkDownConversions().Type) || !IsStateType(binary.RightOperand.WalkDownConversions().Type):
+                    return false;
+                case IInvocationOperation call when !call.TargetMethod.DeclaringSyntaxReferences.IsEmpty:
+                    return false; // a project predicate may be the throttle
+            }
+        }
+
+        return true;
+    }
+
+    // bool, an enum (connection state), or a reference compared with null.
+    private static bool IsStateType(ITypeSymbol? type)
+        => type is null
+           || type.SpecialType == SpecialType.System_Boolean
+           || type.TypeKind == TypeKind.Enum
+           || type.IsReferenceType
+           || (type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable
+               && nullable.TypeArguments.Length == 1 && IsStateType(nullable.TypeArguments[0]));
 
     private static void Report(OperationAnalysisContext context, IInvocationOperation connect, string kind, SyntaxNode? loop, SyntaxNode? delay, string detail)
     {
