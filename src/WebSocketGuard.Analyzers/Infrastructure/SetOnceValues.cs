@@ -12,7 +12,7 @@ namespace WebSocketGuard.Analyzers;
 /// </summary>
 internal static class SetOnceValues
 {
-    private const int MaxDepth = 4;
+    private const int MaxDepth = 6;
 
     /// <summary>
     /// Const, readonly, get-only or init-only auto-properties, a get-only property computing a set-once value, or a
@@ -109,6 +109,7 @@ internal static class SetOnceValues
     }
 
     // A value built from literals, set-once members of the method's type and TimeSpan/Math arithmetic on them.
+    // depth counts hops from member to member (a getter reading another getter), not the size of the expression.
     private static bool IsFixedSyntax(ExpressionSyntax expression, IMethodSymbol? method, Compilation compilation, int depth)
     {
         if (depth > MaxDepth)
@@ -122,17 +123,17 @@ internal static class SetOnceValues
             case LiteralExpressionSyntax:
                 return true;
             case ParenthesizedExpressionSyntax parenthesized:
-                return IsFixedSyntax(parenthesized.Expression, method, compilation, depth + 1);
+                return IsFixedSyntax(parenthesized.Expression, method, compilation, depth);
             case CastExpressionSyntax cast:
-                return IsFixedSyntax(cast.Expression, method, compilation, depth + 1);
+                return IsFixedSyntax(cast.Expression, method, compilation, depth);
             case PrefixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.UnaryMinusExpression or (int)SyntaxKind.UnaryPlusExpression } unary:
-                return IsFixedSyntax(unary.Operand, method, compilation, depth + 1);
+                return IsFixedSyntax(unary.Operand, method, compilation, depth);
             case BinaryExpressionSyntax binary:
-                return IsFixedSyntax(binary.Left, method, compilation, depth + 1) && IsFixedSyntax(binary.Right, method, compilation, depth + 1);
+                return IsFixedSyntax(binary.Left, method, compilation, depth) && IsFixedSyntax(binary.Right, method, compilation, depth);
             case ConditionalExpressionSyntax conditional:
-                return IsFixedSyntax(conditional.Condition, method, compilation, depth + 1)
-                    && IsFixedSyntax(conditional.WhenTrue, method, compilation, depth + 1)
-                    && IsFixedSyntax(conditional.WhenFalse, method, compilation, depth + 1);
+                return IsFixedSyntax(conditional.Condition, method, compilation, depth)
+                    && IsFixedSyntax(conditional.WhenTrue, method, compilation, depth)
+                    && IsFixedSyntax(conditional.WhenFalse, method, compilation, depth);
             case IdentifierNameSyntax identifier:
                 return !DeclaresLocalNamed(method, identifier.Identifier.ValueText)
                     && FindMember(type, identifier.Identifier.ValueText) is { } member
@@ -143,7 +144,7 @@ internal static class SetOnceValues
                 when type is not null && owner.Identifier.ValueText == type.Name:
                 return FindMember(type, name.Identifier.ValueText) is { } staticMember && IsSetOnce(staticMember, compilation, depth + 1);
             case InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Expression: IdentifierNameSyntax { Identifier.ValueText: "TimeSpan" or "Math" } } } call:
-                return call.ArgumentList.Arguments.All(a => IsFixedSyntax(a.Expression, method, compilation, depth + 1));
+                return call.ArgumentList.Arguments.All(a => IsFixedSyntax(a.Expression, method, compilation, depth));
             default:
                 return false;
         }

@@ -57,6 +57,11 @@ public sealed class ReconnectWithoutBackoffAnalyzer : WebSocketAnalyzer
         {
             context.RegisterOperationAction(c => AnalyzeElapsedHandler(c, symbols), OperationKind.EventAssignment);
         }
+
+        if (symbols.ThreadingTimer is not null || symbols.TimersTimer is not null)
+        {
+            context.RegisterOperationAction(c => AnalyzeTimerCallbackMethod(c, symbols), OperationKind.MethodBody);
+        }
     }
 
     private static void AnalyzeInvocation(OperationAnalysisContext context, WebSocketSymbols symbols)
@@ -342,6 +347,10 @@ public sealed class ReconnectWithoutBackoffAnalyzer : WebSocketAnalyzer
             case IFieldReferenceOperation field:
                 return SetOnceValues.IsSetOnce(field.Field, symbols.Compilation) ? DelayKind.Fixed : DelayKind.Unknown;
 
+            case IPropertyReferenceOperation { Instance: { } timeSpan } property
+                when SymbolEqualityComparer.Default.Equals(property.Property.ContainingType, symbols.TimeSpan):
+                return Classify(timeSpan, loop, scope, symbols, depth + 1); // TimeSpan.FromSeconds(10).TotalMilliseconds
+
             case IPropertyReferenceOperation property when property.Arguments.IsEmpty:
                 return SetOnceValues.IsSetOnce(property.Property, symbols.Compilation) ? DelayKind.Fixed : DelayKind.Unknown;
 
@@ -377,7 +386,11 @@ public sealed class ReconnectWithoutBackoffAnalyzer : WebSocketAnalyzer
                 return SetOnceValues.ReturnsSetOnceValue(invocation.TargetMethod.OriginalDefinition, symbols.Compilation) ? DelayKind.Fixed : DelayKind.Unknown;
 
             case IConditionalOperation conditional when conditional.WhenFalse is not null:
-                var condition = Classify(conditional.Condition, loop, scope, symbols, depth + 1);
+                // 'enabled ? period : Timeout.Infinite' picks one of two fixed values by a caller's switch.
+                var condition = conditional.Condition.WalkDownConversions() is IParameterReferenceOperation { Type.SpecialType: SpecialType.System_Boolean } switchParameter
+                                && (loop is null || !loop.Body.IsWrittenWithin(switchParameter.Parameter))
+                    ? DelayKind.Fixed
+                    : Classify(conditional.Condition, loop, scope, symbols, depth + 1);
                 return condition == DelayKind.Growing
                     ? DelayKind.Growing
                     : Combine(condition, Combine(Classify(conditional.WhenTrue, loop, scope, symbols, depth + 1), Classify(conditional.WhenFalse, loop, scope, symbols, depth + 1)));
@@ -541,25 +554,97 @@ public sealed class ReconnectWithoutBackoffAnalyzer : WebSocketAnalyzer
 
     // ---- timers: a periodic System.Threading.Timer / System.Timers.Timer whose callback connects when disconnected ----
 
+    // A lambda callback is judged where the timer is made; the report lands inside the lambda.
     private static void AnalyzeThreadingTimer(OperationAnalysisContext context, WebSocketSymbols symbols)
     {
         var creation = (IObjectCreationOperation)context.Operation;
-        if (!SymbolEqualityComparer.Default.Equals(creation.Type, symbols.ThreadingTimer)
-            || creation.Arguments.FirstOrDefault(a => a.Parameter?.Name == "callback")?.Value is not { } callback
-            || context.Operation.SemanticModel is not { } model)
+        if (ThreadingTimerCallback(creation, symbols) is { } callback
+            && callback.WalkDownConversions() is IDelegateCreationOperation { Target: IAnonymousFunctionOperation lambda }
+            && context.Operation.SemanticModel is { } model
+            && ThreadingTimerSchedule(creation, model, symbols) is { } schedule
+            && JudgeTimer(lambda.Body, schedule.Values, schedule.Periods, model, symbols) is { } reportAt)
+        {
+            Report(context, reportAt, KindTimer, null, null, TimerDetail);
+        }
+    }
+
+    private static void AnalyzeElapsedHandler(OperationAnalysisContext context, WebSocketSymbols symbols)
+    {
+        var subscription = (IEventAssignmentOperation)context.Operation;
+        if (subscription.HandlerValue.WalkDownConversions() is IDelegateCreationOperation { Target: IAnonymousFunctionOperation lambda }
+            && IsElapsedSubscription(subscription, symbols)
+            && context.Operation.SemanticModel is { } model
+            && TimersTimerSchedule(subscription, model, symbols) is { } schedule
+            && JudgeTimer(lambda.Body, schedule.Values, schedule.Periods, model, symbols) is { } reportAt)
+        {
+            Report(context, reportAt, KindTimer, null, null, TimerDetail);
+        }
+    }
+
+    // A method given to a timer as its callback is judged on its own body, so that the report stays inside it.
+    private static void AnalyzeTimerCallbackMethod(OperationAnalysisContext context, WebSocketSymbols symbols)
+    {
+        if (context.ContainingSymbol is not IMethodSymbol { ReturnsVoid: true, Parameters.Length: 1 or 2 } method
+            || method.Parameters[0].Type.SpecialType != SpecialType.System_Object
+            || context.Operation.SemanticModel is not { } model
+            || FindTimerConnect(context.Operation, model, symbols, depth: 0) is null)
         {
             return;
         }
 
-        // Every due time and period the timer is given: at creation and in each Change(due, period) on it.
-        var timer = StorageOf(creation);
-        var schedule = new List<IOperation>();
-        schedule.AddRange(creation.Arguments.Where(a => a.Parameter?.Name is "dueTime" or "period").Select(a => a.Value));
-        if (timer is not null)
+        var elapsedArgs = symbols.Type("System.Timers.ElapsedEventArgs");
+        var isElapsedHandler = method.Parameters.Length == 2 && elapsedArgs is not null
+            && SymbolEqualityComparer.Default.Equals(method.Parameters[1].Type, elapsedArgs);
+        if (method.Parameters.Length == 2 && !isElapsedHandler)
+        {
+            return;
+        }
+
+        foreach (var operation in TypeOperations(method.ContainingType, model) ?? Enumerable.Empty<IOperation>())
+        {
+            (List<IOperation> Values, List<IOperation>? Periods)? schedule = operation switch
+            {
+                IObjectCreationOperation creation when !isElapsedHandler && RefersTo(ThreadingTimerCallback(creation, symbols), method)
+                    => ThreadingTimerSchedule(creation, model, symbols),
+                IEventAssignmentOperation subscription when isElapsedHandler && RefersTo(subscription.HandlerValue, method) && IsElapsedSubscription(subscription, symbols)
+                    => TimersTimerSchedule(subscription, model, symbols),
+                _ => null,
+            };
+
+            if (schedule is not null && JudgeTimer(context.Operation, schedule.Value.Values, schedule.Value.Periods, model, symbols) is { } reportAt)
+            {
+                Report(context, reportAt, KindTimer, null, null, TimerDetail);
+                return;
+            }
+        }
+    }
+
+    private const string TimerDetail = "runs from a timer with a fixed period";
+
+    private static IOperation? ThreadingTimerCallback(IObjectCreationOperation creation, WebSocketSymbols symbols)
+        => SymbolEqualityComparer.Default.Equals(creation.Type, symbols.ThreadingTimer)
+            ? creation.Arguments.FirstOrDefault(a => a.Parameter?.Name == "callback")?.Value
+            : null;
+
+    private static bool IsElapsedSubscription(IEventAssignmentOperation subscription, WebSocketSymbols symbols)
+        => subscription.Adds
+           && subscription.EventReference is IEventReferenceOperation { Event: { Name: "Elapsed" } elapsed }
+           && SymbolEqualityComparer.Default.Equals(elapsed.ContainingType, symbols.TimersTimer);
+
+    private static bool RefersTo(IOperation? handler, IMethodSymbol method)
+        => handler?.WalkDownConversions() is IDelegateCreationOperation { Target: IMethodReferenceOperation reference }
+           && SymbolEqualityComparer.Default.Equals(reference.Method.OriginalDefinition, method.OriginalDefinition);
+
+    // Every due time and period a System.Threading.Timer is given: at creation and in each Change(due, period) on it.
+    private static (List<IOperation> Values, List<IOperation>? Periods)? ThreadingTimerSchedule(IObjectCreationOperation creation, SemanticModel model, WebSocketSymbols symbols)
+    {
+        var values = creation.Arguments.Where(a => a.Parameter?.Name is "dueTime" or "period").Select(a => a.Value).ToList();
+        var periods = creation.Arguments.Where(a => a.Parameter?.Name == "period").Select(a => a.Value).ToList();
+        if (StorageOf(creation) is { } timer)
         {
             if (OperationsAround(creation, timer, model) is not { } around)
             {
-                return;
+                return null;
             }
 
             foreach (var operation in around)
@@ -568,39 +653,27 @@ public sealed class ReconnectWithoutBackoffAnalyzer : WebSocketAnalyzer
                     && SymbolEqualityComparer.Default.Equals(change.TargetMethod.ContainingType, symbols.ThreadingTimer)
                     && SymbolEqualityComparer.Default.Equals(change.Instance.GetReferencedSymbol(), timer))
                 {
-                    schedule.AddRange(change.Arguments.Select(a => a.Value));
+                    values.AddRange(change.Arguments.Select(a => a.Value));
+                    periods.AddRange(change.Arguments.Where(a => a.Parameter?.Name == "period").Select(a => a.Value));
                 }
             }
         }
 
-        var periods = creation.Arguments.Where(a => a.Parameter?.Name == "period").Select(a => a.Value).ToList();
-        foreach (var value in schedule)
-        {
-            if (value.Parent is IArgumentOperation { Parameter.Name: "period" } && !periods.Contains(value))
-            {
-                periods.Add(value);
-            }
-        }
-
-        JudgeTimer(context, symbols, model, callback, schedule, periods);
+        return (values, periods);
     }
 
-    private static void AnalyzeElapsedHandler(OperationAnalysisContext context, WebSocketSymbols symbols)
+    // The interval (100 ms unless given) of each System.Timers.Timer stored where the handler subscribes, and each
+    // Interval assignment; AutoReset set to anything but true makes it a one-shot timer. Periods null: the default.
+    private static (List<IOperation> Values, List<IOperation>? Periods)? TimersTimerSchedule(IEventAssignmentOperation subscription, SemanticModel model, WebSocketSymbols symbols)
     {
-        var subscription = (IEventAssignmentOperation)context.Operation;
-        if (!subscription.Adds
-            || subscription.EventReference is not IEventReferenceOperation { Event: { Name: "Elapsed" } elapsed } reference
-            || !SymbolEqualityComparer.Default.Equals(elapsed.ContainingType, symbols.TimersTimer)
+        if (subscription.EventReference is not IEventReferenceOperation reference
             || reference.Instance.GetReferencedSymbol() is not { } timer
-            || context.Operation.SemanticModel is not { } model
             || OperationsAround(subscription, timer, model) is not { } around)
         {
-            return;
+            return null;
         }
 
-        // The interval (100 ms unless given) from each creation stored in the timer and each Interval assignment;
-        // AutoReset = false (or anything but true) makes it a one-shot timer.
-        var schedule = new List<IOperation>();
+        var values = new List<IOperation>();
         var created = false;
         foreach (var operation in around)
         {
@@ -609,7 +682,7 @@ public sealed class ReconnectWithoutBackoffAnalyzer : WebSocketAnalyzer
                 && SymbolEqualityComparer.Default.Equals(StorageOf(creation), timer))
             {
                 created = true;
-                schedule.AddRange(creation.Arguments.Where(a => a.ArgumentKind != ArgumentKind.DefaultValue).Select(a => a.Value));
+                values.AddRange(creation.Arguments.Where(a => a.ArgumentKind != ArgumentKind.DefaultValue).Select(a => a.Value));
             }
             else if (operation is ISimpleAssignmentOperation { Target: IPropertyReferenceOperation property } assignment
                      && SymbolEqualityComparer.Default.Equals(property.Property.ContainingType, symbols.TimersTimer)
@@ -617,54 +690,45 @@ public sealed class ReconnectWithoutBackoffAnalyzer : WebSocketAnalyzer
             {
                 if (property.Property.Name == "Interval")
                 {
-                    schedule.Add(assignment.Value);
+                    values.Add(assignment.Value);
                 }
-                else if (property.Property.Name == "AutoReset" && !(assignment.Value.ConstantValue is { HasValue: true, Value: true }))
+                else if (property.Property.Name == "AutoReset" && assignment.Value.ConstantValue is not { HasValue: true, Value: true })
                 {
-                    return;
+                    return null;
                 }
             }
         }
 
-        if (!created)
-        {
-            return;
-        }
-
-        JudgeTimer(context, symbols, model, subscription.HandlerValue, schedule, schedule.Count == 0 ? null : schedule);
+        return created ? (values, values.Count == 0 ? null : values) : null;
     }
 
-    // periods null: the System.Timers.Timer default interval (100 ms).
-    private static void JudgeTimer(OperationAnalysisContext context, WebSocketSymbols symbols, SemanticModel model, IOperation callback,
-        List<IOperation> schedule, List<IOperation>? periods)
+    /// <summary>
+    /// The call in the callback that leads to the connect, when the timer fires at a fixed period and the callback
+    /// reconnects without backing off; null otherwise. <paramref name="periods"/> null: the 100 ms default interval.
+    /// </summary>
+    private static IInvocationOperation? JudgeTimer(IOperation callbackBody, List<IOperation> schedule, List<IOperation>? periods, SemanticModel model, WebSocketSymbols symbols)
     {
         // A schedule computed at run time (timer.Change(nextDelay, ...)) may be the backoff.
         foreach (var value in schedule)
         {
             if (Classify(value, null, value, symbols, depth: 0) != DelayKind.Fixed)
             {
-                return;
+                return null;
             }
         }
 
-        if (periods is not null && !periods.Any(p => IsFinitePositiveInterval(p, model, depth: 0)))
+        if (periods is not null && !periods.Any(p => IsFinitePositiveInterval(p, model, symbols, depth: 0)))
         {
-            return; // one-shot: a single delayed connect, not a retry
+            return null; // one-shot: a single delayed connect, not a retry
         }
 
-        if (CallbackBody(callback, model) is not { } body
-            || FindTimerConnect(body, model, symbols, depth: 0) is not { } found)
+        if (FindTimerConnect(callbackBody, model, symbols, depth: 0) is not { } found
+            || !ConnectsOnlyWhenDisconnected(found.Path, found.Calls, symbols))
         {
-            return;
+            return null;
         }
 
-        var (reportAt, path, pathCalls) = found;
-        if (!ConnectsOnlyWhenDisconnected(path, pathCalls, symbols))
-        {
-            return;
-        }
-
-        Report(context, reportAt, KindTimer, null, null, "runs from a timer with a fixed period");
+        return found.ReportAt;
     }
 
     private static ISymbol? StorageOf(IObjectCreationOperation creation)
@@ -713,21 +777,35 @@ public sealed class ReconnectWithoutBackoffAnalyzer : WebSocketAnalyzer
             return null;
         }
 
-        var operations = new List<IOperation>();
         foreach (var reference in timer.ContainingType.DeclaringSyntaxReferences)
         {
-            var type = reference.GetSyntax();
-            if (type.SyntaxTree != model.SyntaxTree)
+            if (reference.SyntaxTree != model.SyntaxTree && reference.GetSyntax().DescendantTokens().Any(t => t.ValueText == timer.Name))
             {
-                if (type.DescendantTokens().Any(t => t.ValueText == timer.Name))
-                {
-                    return null;
-                }
+                return null;
+            }
+        }
 
+        return TypeOperations(timer.ContainingType, model);
+    }
+
+    // The operations of every member body and initializer of the type declared in this file.
+    private static List<IOperation>? TypeOperations(INamedTypeSymbol? type, SemanticModel model)
+    {
+        if (type is null)
+        {
+            return null;
+        }
+
+        var operations = new List<IOperation>();
+        foreach (var reference in type.DeclaringSyntaxReferences)
+        {
+            if (reference.SyntaxTree != model.SyntaxTree)
+            {
                 continue;
             }
 
-            foreach (var node in type.DescendantNodes(n => n == type || n is not BaseTypeDeclarationSyntax))
+            var declaration = reference.GetSyntax();
+            foreach (var node in declaration.DescendantNodes(n => n == declaration || n is not BaseTypeDeclarationSyntax))
             {
                 if (node is BaseMethodDeclarationSyntax or AccessorDeclarationSyntax or ArrowExpressionClauseSyntax { Parent: PropertyDeclarationSyntax } or EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax or PropertyDeclarationSyntax }
                     && model.GetOperation(node) is { } operation)
@@ -742,7 +820,7 @@ public sealed class ReconnectWithoutBackoffAnalyzer : WebSocketAnalyzer
     }
 
     // A period known to be a positive, finite number of milliseconds (Infinite, -1 and 0 mean "never again").
-    private static bool IsFinitePositiveInterval(IOperation value, SemanticModel model, int depth)
+    private static bool IsFinitePositiveInterval(IOperation value, SemanticModel model, WebSocketSymbols symbols, int depth)
     {
         value = value.WalkDownConversions();
         if (value.ConstantValue is { HasValue: true, Value: not null } constant)
@@ -764,15 +842,22 @@ public sealed class ReconnectWithoutBackoffAnalyzer : WebSocketAnalyzer
 
         switch (value)
         {
-            case IInvocationOperation { TargetMethod: { IsStatic: true, ContainingType.SpecialType: SpecialType.None, Name: "FromMilliseconds" or "FromSeconds" or "FromMinutes" } from } call
-                when from.ContainingType.Name == "TimeSpan" && call.Arguments.Length >= 1:
-                return IsFinitePositiveInterval(call.Arguments[0].Value, model, depth + 1);
+            case IInvocationOperation { TargetMethod: { IsStatic: true, Name: "FromMilliseconds" or "FromSeconds" or "FromMinutes" } from } call
+                when SymbolEqualityComparer.Default.Equals(from.ContainingType, symbols.TimeSpan) && call.Arguments.Length >= 1:
+                return IsFinitePositiveInterval(call.Arguments[0].Value, model, symbols, depth + 1);
+
+            case IPropertyReferenceOperation { Instance: { } timeSpan, Property.Name: "TotalMilliseconds" or "TotalSeconds" or "TotalMinutes" } total
+                when SymbolEqualityComparer.Default.Equals(total.Property.ContainingType, symbols.TimeSpan):
+                return IsFinitePositiveInterval(timeSpan, model, symbols, depth + 1);
+
+            case IConditionalOperation { WhenFalse: { } whenFalse } conditional: // enabled ? period : Timeout.Infinite
+                return IsFinitePositiveInterval(conditional.WhenTrue, model, symbols, depth + 1) || IsFinitePositiveInterval(whenFalse, model, symbols, depth + 1);
 
             case IFieldReferenceOperation { Field: { IsReadOnly: true } field }:
-                return InitializerOf(field, model) is { } initializer && IsFinitePositiveInterval(initializer, model, depth + 1);
+                return InitializerOf(field, model) is { } initializer && IsFinitePositiveInterval(initializer, model, symbols, depth + 1);
 
             case IPropertyReferenceOperation { Property: { SetMethod: null } property } when property.IsAutoProperty():
-                return InitializerOf(property, model) is { } propertyInitializer && IsFinitePositiveInterval(propertyInitializer, model, depth + 1);
+                return InitializerOf(property, model) is { } propertyInitializer && IsFinitePositiveInterval(propertyInitializer, model, symbols, depth + 1);
 
             default:
                 return false;
@@ -797,18 +882,6 @@ public sealed class ReconnectWithoutBackoffAnalyzer : WebSocketAnalyzer
         }
 
         return null;
-    }
-
-    private static IOperation? CallbackBody(IOperation callback, SemanticModel model)
-    {
-        return callback.WalkDownConversions() switch
-        {
-            IDelegateCreationOperation { Target: IAnonymousFunctionOperation lambda } => lambda.Body,
-            IDelegateCreationOperation { Target: IMethodReferenceOperation reference } => SourceBody(reference.Method, model),
-            IAnonymousFunctionOperation lambda => lambda.Body,
-            IMethodReferenceOperation reference => SourceBody(reference.Method, model),
-            _ => null,
-        };
     }
 
     private static IOperation? SourceBody(IMethodSymbol method, SemanticModel model)

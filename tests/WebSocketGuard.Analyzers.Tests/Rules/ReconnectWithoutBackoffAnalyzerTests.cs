@@ -855,4 +855,529 @@ public class ReconnectWithoutBackoffAnalyzerTests
 
         await Verify.VerifyAnalyzerAsync(source);
     }
+
+    // ---- a method that calls itself again, waiting a delay that is set once ----
+
+    [Fact]
+    public async Task Recursion_from_catch_after_an_options_delay_is_reported_without_fix()
+    {
+        const string source = Usings + """
+            sealed class FeedOptions
+            {
+                public Uri Endpoint { get; init; } = new("wss://feed.example.com/ws");
+                public TimeSpan RetryDelay { get; init; } = TimeSpan.FromSeconds(5);
+            }
+
+            sealed class FeedClient
+            {
+                private readonly FeedOptions _options;
+                private ClientWebSocket? _socket;
+
+                public FeedClient(FeedOptions options) => _options = options;
+
+                public async Task StartAsync(CancellationToken ct)
+                {
+                    try
+                    {
+                        _socket = new ClientWebSocket();
+                        await {|#0:_socket.ConnectAsync(_options.Endpoint, ct)|};
+                    }
+                    catch (WebSocketException)
+                    {
+                        await Task.Delay(_options.RetryDelay, ct);
+                        await StartAsync(ct);
+                    }
+                }
+            }
+            """;
+
+        var test = Verify.Create();
+        test.TestCode = source;
+        test.FixedCode = source;
+        test.ExpectedDiagnostics.Add(Expected(0, "waits a fixed delay before 'StartAsync' calls itself again"));
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task Recursion_after_the_read_loop_through_a_wait_helper_is_reported()
+    {
+        const string source = Usings + """
+            readonly struct ClientSettings
+            {
+                public const int DefaultReconnectSeconds = 10;
+
+                public bool AutoReconnect { get; init; }
+                public int ReconnectSeconds { get; init; }
+
+                public Task ReconnectPause() => Task.Delay((ReconnectSeconds == 0 ? DefaultReconnectSeconds : ReconnectSeconds) * 1000);
+            }
+
+            sealed class TelemetryClient
+            {
+                private ClientSettings _settings;
+                private ClientWebSocket? _socket;
+
+                public TelemetryClient(ClientSettings settings) => _settings = settings;
+
+                public async void Connect(Uri uri)
+                {
+                    _socket = new ClientWebSocket();
+                    await {|#0:_socket.ConnectAsync(uri, CancellationToken.None)|};
+
+                    var buffer = new byte[8192];
+                    while (_socket.State == WebSocketState.Open)
+                    {
+                        var result = await _socket.ReceiveAsync(buffer, CancellationToken.None);
+                        if (result.MessageType == WebSocketMessageType.Close)
+                        {
+                            break;
+                        }
+                    }
+
+                    if (!_settings.AutoReconnect)
+                    {
+                        return;
+                    }
+
+                    await _settings.ReconnectPause();
+                    Connect(uri);
+                }
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source, expected: Expected(0, "waits a fixed delay before 'Connect' calls itself again when the connection ends"));
+    }
+
+    [Fact]
+    public async Task Immediate_recursion_after_a_pump_method_is_reported()
+    {
+        const string source = Usings + """
+            sealed class QuoteStream
+            {
+                public bool AutoReconnect { get; set; } = true;
+
+                public async Task RunAsync(Uri uri, CancellationToken ct)
+                {
+                    using var socket = new ClientWebSocket();
+                    await {|#0:socket.ConnectAsync(uri, ct)|};
+                    await PumpAsync(socket, ct);
+                    if (AutoReconnect && !ct.IsCancellationRequested)
+                    {
+                        await RunAsync(uri, ct);
+                    }
+                }
+            """ + Pump;
+
+        await Verify.VerifyAnalyzerAsync(source, expected: Expected(0, "reconnects immediately: 'RunAsync' calls itself when the connection ends"));
+    }
+
+    [Fact]
+    public async Task Wait_helper_in_a_retry_loop_is_replaced_by_backoff()
+    {
+        const string source = Usings + """
+            sealed class Connector
+            {
+                private TimeSpan _retryDelay = TimeSpan.FromSeconds(2);
+
+                public async Task RunAsync(Uri uri, CancellationToken ct)
+                {
+                    while (!ct.IsCancellationRequested)
+                    {
+                        using var socket = new ClientWebSocket();
+                        try
+                        {
+                            await {|#0:socket.ConnectAsync(uri, ct)|};
+                            await PumpAsync(socket, ct);
+                        }
+                        catch (WebSocketException)
+                        {
+                            await PauseBeforeRetryAsync(ct);
+                        }
+                    }
+                }
+
+                private Task PauseBeforeRetryAsync(CancellationToken ct) => Task.Delay(_retryDelay, ct);
+            """ + Pump;
+        const string fixedSource = Usings + """
+            sealed class Connector
+            {
+                private TimeSpan _retryDelay = TimeSpan.FromSeconds(2);
+
+                public async Task RunAsync(Uri uri, CancellationToken ct)
+                {
+                    var reconnectAttempt = 0;
+                    while (!ct.IsCancellationRequested)
+                    {
+                        using var socket = new ClientWebSocket();
+                        try
+                        {
+                            await socket.ConnectAsync(uri, ct);
+                            reconnectAttempt = 0;
+                            await PumpAsync(socket, ct);
+                        }
+                        catch (WebSocketException)
+                        {
+                            var reconnectDelay = Math.Min(30_000, 1_000 << Math.Min(reconnectAttempt, 5));
+                            reconnectAttempt++;
+                            await Task.Delay(Random.Shared.Next(reconnectDelay), ct);
+                        }
+                    }
+                }
+
+                private Task PauseBeforeRetryAsync(CancellationToken ct) => Task.Delay(_retryDelay, ct);
+            """ + Pump;
+
+        await Verify.VerifyCodeFixAsync(source, fixedSource, expected: Expected(0, "waits a fixed delay between attempts"));
+    }
+
+    [Fact]
+    public async Task Delays_that_change_between_attempts_or_redirects_are_silent()
+    {
+        const string source = Usings + """
+            sealed class ReconnectSettings
+            {
+                public TimeSpan Delay { get; set; } = TimeSpan.FromSeconds(1);
+            }
+
+            sealed class Clients
+            {
+                private readonly ReconnectSettings _settings = new();
+                private TimeSpan _delay = TimeSpan.FromSeconds(1);
+                private int _failures;
+
+                // The settings' delay doubles on each failure: a growing delay the rule cannot see in the catch.
+                public async Task SettingsGrowAsync(Uri uri, CancellationToken ct)
+                {
+                    try
+                    {
+                        using var socket = new ClientWebSocket();
+                        await socket.ConnectAsync(uri, ct);
+                        _settings.Delay = TimeSpan.FromSeconds(1);
+                    }
+                    catch (WebSocketException)
+                    {
+                        await Task.Delay(_settings.Delay, ct);
+                        _settings.Delay = TimeSpan.FromTicks(Math.Min(_settings.Delay.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
+                        await SettingsGrowAsync(uri, ct);
+                    }
+                }
+
+                // A field the reconnect path doubles.
+                public async Task FieldGrowsAsync(Uri uri, CancellationToken ct)
+                {
+                    using var socket = new ClientWebSocket();
+                    await socket.ConnectAsync(uri, ct);
+                    await PumpAsync(socket, ct);
+                    await Task.Delay(_delay, ct);
+                    _delay = _delay < TimeSpan.FromSeconds(30) ? _delay * 2 : _delay;
+                    await FieldGrowsAsync(uri, ct);
+                }
+
+                // A helper that counts failures may grow its delay.
+                public async Task CountingHelperAsync(Uri uri, CancellationToken ct)
+                {
+                    try
+                    {
+                        using var socket = new ClientWebSocket();
+                        await socket.ConnectAsync(uri, ct);
+                    }
+                    catch (WebSocketException)
+                    {
+                        await WaitAfterFailureAsync(ct);
+                        await CountingHelperAsync(uri, ct);
+                    }
+                }
+
+                private Task WaitAfterFailureAsync(CancellationToken ct)
+                {
+                    _failures++;
+                    return Task.Delay(Math.Min(30_000, 500 << Math.Min(_failures, 6)), ct);
+                }
+
+                // Following a redirect to another endpoint is not a reconnect.
+                public async Task FollowAsync(Uri uri, CancellationToken ct)
+                {
+                    using var socket = new ClientWebSocket();
+                    await socket.ConnectAsync(uri, ct);
+                    var redirect = await ReadRedirectAsync(socket, ct);
+                    if (redirect is not null)
+                    {
+                        await FollowAsync(redirect, ct);
+                    }
+                }
+
+                private static async Task<Uri?> ReadRedirectAsync(WebSocket socket, CancellationToken ct)
+                {
+                    var buffer = new byte[1024];
+                    while (socket.State == WebSocketState.Open)
+                    {
+                        var result = await socket.ReceiveAsync(buffer, ct);
+                        if (result.MessageType == WebSocketMessageType.Text)
+                        {
+                            return new Uri(System.Text.Encoding.UTF8.GetString(buffer, 0, result.Count));
+                        }
+                    }
+
+                    return null;
+                }
+            """ + Pump;
+
+        await Verify.VerifyAnalyzerAsync(source);
+    }
+
+    // ---- a periodic timer whose callback reconnects ----
+
+    [Fact]
+    public async Task Threading_timer_that_reconnects_every_period_is_reported_without_fix()
+    {
+        const string source = Usings + """
+            sealed class StatusClient : IDisposable
+            {
+                private const int ReconnectIntervalMs = 3_000;
+                private readonly Timer _reconnectTimer;
+                private readonly Uri _uri;
+                private ClientWebSocket _socket = new();
+                private bool _autoReconnect;
+
+                public StatusClient(Uri uri)
+                {
+                    _uri = uri;
+                    _reconnectTimer = new Timer(OnReconnectTimer, null, Timeout.Infinite, Timeout.Infinite);
+                }
+
+                public bool AutoReconnect
+                {
+                    get => _autoReconnect;
+                    set
+                    {
+                        _autoReconnect = value;
+                        _reconnectTimer.Change(value ? ReconnectIntervalMs : Timeout.Infinite, value ? ReconnectIntervalMs : Timeout.Infinite);
+                    }
+                }
+
+                private void OnReconnectTimer(object? state)
+                {
+                    if (_autoReconnect && _socket.State != WebSocketState.Open)
+                    {
+                        _ = Task.Run(async () =>
+                        {
+                            try
+                            {
+                                await {|#0:OpenAsync()|};
+                            }
+                            catch (Exception ex)
+                            {
+                                Console.WriteLine(ex.Message);
+                            }
+                        });
+                    }
+                }
+
+                private async Task OpenAsync()
+                {
+                    _socket.Dispose();
+                    _socket = new ClientWebSocket();
+                    await _socket.ConnectAsync(_uri, CancellationToken.None);
+                }
+
+                public void Dispose() => _reconnectTimer.Dispose();
+            }
+            """;
+
+        var test = Verify.Create();
+        test.TestCode = source;
+        test.FixedCode = source;
+        test.ExpectedDiagnostics.Add(Expected(0, "runs from a timer with a fixed period"));
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task Timers_timer_whose_elapsed_handler_reconnects_is_reported()
+    {
+        const string source = Usings + """
+            sealed class Watchdog
+            {
+                private readonly System.Timers.Timer _timer = new(TimeSpan.FromSeconds(10).TotalMilliseconds);
+                private readonly Uri _uri;
+                private ClientWebSocket? _socket;
+
+                public Watchdog(Uri uri)
+                {
+                    _uri = uri;
+                    _timer.Elapsed += async (_, _) =>
+                    {
+                        if (_socket is null || _socket.State != WebSocketState.Open)
+                        {
+                            _socket?.Dispose();
+                            _socket = new ClientWebSocket();
+                            await {|#0:_socket.ConnectAsync(_uri, CancellationToken.None)|};
+                        }
+                    };
+                    _timer.Start();
+                }
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source, expected: Expected(0, "runs from a timer with a fixed period"));
+    }
+
+    [Fact]
+    public async Task Timers_that_back_off_fire_once_or_run_a_periodic_job_are_silent()
+    {
+        const string source = Usings + """
+            sealed class Clients : IDisposable
+            {
+                private readonly Uri _uri;
+                private readonly Timer _growing;
+                private readonly Timer _throttled;
+                private readonly Timer _oneShot;
+                private readonly Timer _report;
+                private readonly System.Timers.Timer _single = new(5_000) { AutoReset = false };
+                private ClientWebSocket _socket = new();
+                private int _attempt;
+                private DateTimeOffset _nextAttempt;
+
+                public Clients(Uri uri, TimeSpan checkEvery)
+                {
+                    _uri = uri;
+                    _growing = new Timer(OnGrowingTimer, null, 1_000, Timeout.Infinite);
+                    _throttled = new Timer(OnHealthCheck, null, 0, 1_000);
+                    _oneShot = new Timer(_ => _ = ConnectAsync(), null, 5_000, Timeout.Infinite);
+                    _report = new Timer(OnReport, null, 0, 60_000);
+                    _single.Elapsed += async (_, _) =>
+                    {
+                        if (_socket.State != WebSocketState.Open)
+                        {
+                            await ConnectAsync();
+                        }
+                    };
+                    _single.Start();
+                }
+
+                // Rescheduled with a delay that grows with each failure.
+                private async void OnGrowingTimer(object? state)
+                {
+                    if (_socket.State == WebSocketState.Open)
+                    {
+                        return;
+                    }
+
+                    try
+                    {
+                        await ConnectAsync();
+                        _attempt = 0;
+                    }
+                    catch (WebSocketException)
+                    {
+                        _attempt++;
+                        _growing.Change(Math.Min(30_000, 1_000 << Math.Min(_attempt, 5)), Timeout.Infinite);
+                    }
+                }
+
+                // Only connects when disconnected and the next attempt, pushed back after each failure, is due.
+                private void OnHealthCheck(object? state)
+                {
+                    if (_socket.State == WebSocketState.Open || DateTimeOffset.UtcNow < _nextAttempt)
+                    {
+                        return;
+                    }
+
+                    _ = ConnectAsync();
+                }
+
+                // Connect, send, close every minute: a periodic job.
+                private async void OnReport(object? state)
+                {
+                    if (_uri.IsLoopback)
+                    {
+                        return;
+                    }
+
+                    using var socket = new ClientWebSocket();
+                    await socket.ConnectAsync(_uri, CancellationToken.None);
+                    await socket.SendAsync(new byte[] { 1 }, WebSocketMessageType.Binary, true, CancellationToken.None);
+                    await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", CancellationToken.None);
+                }
+
+                private async Task ConnectAsync()
+                {
+                    try
+                    {
+                        _socket.Dispose();
+                        _socket = new ClientWebSocket();
+                        await _socket.ConnectAsync(_uri, CancellationToken.None);
+                    }
+                    catch (WebSocketException)
+                    {
+                        _nextAttempt = DateTimeOffset.UtcNow.AddSeconds(Math.Min(30, 1 << Math.Min(++_attempt, 5)));
+                    }
+                }
+
+                public void Dispose()
+                {
+                    _growing.Dispose();
+                    _throttled.Dispose();
+                    _oneShot.Dispose();
+                    _report.Dispose();
+                    _single.Dispose();
+                }
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source);
+    }
+
+    [Fact]
+    public async Task Timers_with_a_period_from_outside_or_a_backoff_wait_are_silent()
+    {
+        const string source = Usings + """
+            sealed class Reconnector : IDisposable
+            {
+                private readonly Uri _uri;
+                private readonly Timer _configured;
+                private readonly Timer _jittered;
+                private readonly Random _random = new();
+                private ClientWebSocket _socket = new();
+
+                public Reconnector(Uri uri, TimeSpan checkEvery)
+                {
+                    _uri = uri;
+                    _configured = new Timer(_ => Reconnect(), null, checkEvery, checkEvery);
+                    _jittered = new Timer(OnJitteredCheck, null, 0, 5_000);
+                }
+
+                private void Reconnect()
+                {
+                    if (_socket.State != WebSocketState.Open)
+                    {
+                        _ = ConnectAsync();
+                    }
+                }
+
+                private async void OnJitteredCheck(object? state)
+                {
+                    if (_socket.State != WebSocketState.Open)
+                    {
+                        await Task.Delay(_random.Next(0, 30_000));
+                        await ConnectAsync();
+                    }
+                }
+
+                private async Task ConnectAsync()
+                {
+                    _socket.Dispose();
+                    _socket = new ClientWebSocket();
+                    await _socket.ConnectAsync(_uri, CancellationToken.None);
+                }
+
+                public void Dispose()
+                {
+                    _configured.Dispose();
+                    _jittered.Dispose();
+                }
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source);
+    }
 }
