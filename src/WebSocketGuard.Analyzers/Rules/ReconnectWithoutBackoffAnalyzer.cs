@@ -947,9 +947,9 @@ public sealed class ReconnectWithoutBackoffAnalyzer : WebSocketAnalyzer
             }
         }
 
-        if (connect is null)
+        if (connect is null || IsUsingLocal(connect.Instance.GetReferencedSymbol()))
         {
-            return false;
+            return false; // a socket made and disposed in each tick is a periodic job, not a connection kept alive
         }
 
         for (var i = 0; i < path.Count; i++)
@@ -985,6 +985,10 @@ public sealed class ReconnectWithoutBackoffAnalyzer : WebSocketAnalyzer
 
         return guarded;
     }
+
+    private static bool IsUsingLocal(ISymbol? symbol)
+        => symbol is ILocalSymbol local
+           && local.DeclaringSyntaxReferences.Any(r => r.GetSyntax().Parent?.Parent is LocalDeclarationStatementSyntax { UsingKeyword.RawKind: not 0 } or UsingStatementSyntax);
 
     private static bool TestsOnlyState(IOperation condition)
     {

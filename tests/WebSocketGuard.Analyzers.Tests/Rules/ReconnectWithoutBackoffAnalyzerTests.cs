@@ -1232,6 +1232,7 @@ public class ReconnectWithoutBackoffAnalyzerTests
                 private readonly Timer _throttled;
                 private readonly Timer _oneShot;
                 private readonly Timer _report;
+                private readonly Timer _snapshot;
                 private readonly System.Timers.Timer _single = new(5_000) { AutoReset = false };
                 private ClientWebSocket _socket = new();
                 private int _attempt;
@@ -1244,6 +1245,7 @@ public class ReconnectWithoutBackoffAnalyzerTests
                     _throttled = new Timer(OnHealthCheck, null, 0, 1_000);
                     _oneShot = new Timer(_ => _ = ConnectAsync(), null, 5_000, Timeout.Infinite);
                     _report = new Timer(OnReport, null, 0, 60_000);
+                    _snapshot = new Timer(OnSnapshot, null, 0, 30_000);
                     _single.Elapsed += async (_, _) =>
                     {
                         if (_socket.State != WebSocketState.Open)
@@ -1299,6 +1301,19 @@ public class ReconnectWithoutBackoffAnalyzerTests
                     await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", CancellationToken.None);
                 }
 
+                // A socket of its own for each tick, disposed when the tick ends: also a periodic job.
+                private async void OnSnapshot(object? state)
+                {
+                    if (_socket.State != WebSocketState.Open)
+                    {
+                        return;
+                    }
+
+                    using var probe = new ClientWebSocket();
+                    await probe.ConnectAsync(_uri, CancellationToken.None);
+                    await probe.SendAsync(new byte[] { 2 }, WebSocketMessageType.Binary, true, CancellationToken.None);
+                }
+
                 private async Task ConnectAsync()
                 {
                     try
@@ -1319,6 +1334,7 @@ public class ReconnectWithoutBackoffAnalyzerTests
                     _throttled.Dispose();
                     _oneShot.Dispose();
                     _report.Dispose();
+                    _snapshot.Dispose();
                     _single.Dispose();
                 }
             }
