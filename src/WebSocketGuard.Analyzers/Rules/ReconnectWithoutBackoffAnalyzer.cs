@@ -114,7 +114,7 @@ public sealed class ReconnectWithoutBackoffAnalyzer : WebSocketAnalyzer
             if (verdict is not null)
             {
                 Report(context, connect, KindRecursive, null, null,
-                    verdict.Value ? $"waits a fixed delay before '{method.Name}' calls itself again when the connection ends" : $"reconnects immediately: '{method.Name}' calls itself when the connection ends");
+                    verdict.Value ? $"waits a fixed delay before '{method.Name}' calls itself again when the connection ends" : $"retries immediately: '{method.Name}' calls itself when the connection ends");
             }
         }
     }
@@ -458,15 +458,26 @@ public sealed class ReconnectWithoutBackoffAnalyzer : WebSocketAnalyzer
                 || !SymbolEqualityComparer.Default.Equals(call.TargetMethod.OriginalDefinition, method.OriginalDefinition)
                 || call.IsInsideCatch()
                 || !PassesItsOwnArguments(call)
-                || StatementsBetween(connect, call) is not { } path)
+                || StatementsBetween(connect, call, out var connectStatement) is not { } path)
             {
                 continue;
             }
 
-            var end = path.FindLastIndex(statement => ReadsUntilTheEnd(statement, symbols));
+            var end = path.FindLastIndex(statement => ReadsUntilTheEnd(statement, symbols, after: null));
             if (end >= 0)
             {
                 return path.GetRange(end + 1, path.Count - end - 1);
+            }
+
+            // try { connect; read; } catch { ... }  then the call: both the end and the failure lead to it.
+            if (connectStatement is not null && ReadsUntilTheEnd(connectStatement, symbols, after: connect))
+            {
+                if (connectStatement is ITryOperation tryOperation)
+                {
+                    path.InsertRange(0, tryOperation.Catches.Where(c => !ClientRuleHelpers.EndsWithExit(c.Handler)).Select(c => (IOperation)c.Handler));
+                }
+
+                return path;
             }
         }
 
@@ -496,8 +507,9 @@ public sealed class ReconnectWithoutBackoffAnalyzer : WebSocketAnalyzer
 
     // The statements, in source order, that run after the connect's statement and before the call, when both sit in
     // one sequence of blocks; null otherwise (the call is in another branch, a finally, ...).
-    private static List<IOperation>? StatementsBetween(IInvocationOperation connect, IInvocationOperation call)
+    private static List<IOperation>? StatementsBetween(IInvocationOperation connect, IInvocationOperation call, out IOperation? connectStatement)
     {
+        connectStatement = null;
         var between = new List<IOperation>();
         IOperation child = call;
         foreach (var ancestor in call.AncestorsInFunction())
@@ -509,6 +521,7 @@ public sealed class ReconnectWithoutBackoffAnalyzer : WebSocketAnalyzer
                     var statement = block.Operations[i];
                     if (statement.Syntax.Span.Contains(connect.Syntax.Span))
                     {
+                        connectStatement = statement;
                         between.Reverse();
                         return between;
                     }
@@ -529,10 +542,15 @@ public sealed class ReconnectWithoutBackoffAnalyzer : WebSocketAnalyzer
     }
 
     // A loop reading the socket, or an awaited project method that does: after it, the connection has ended.
-    private static bool ReadsUntilTheEnd(IOperation statement, WebSocketSymbols symbols)
+    private static bool ReadsUntilTheEnd(IOperation statement, WebSocketSymbols symbols, IOperation? after)
     {
         foreach (var operation in statement.DescendantsInFunction().Prepend(statement))
         {
+            if (after is not null && operation.Syntax.SpanStart <= after.Syntax.Span.End)
+            {
+                continue;
+            }
+
             if (operation is ILoopOperation loop
                 && loop.Body.DescendantsInFunction().Any(o => o is IInvocationOperation call && call.IsWebSocketCall(symbols, "ReceiveAsync")))
             {

@@ -968,7 +968,54 @@ public class ReconnectWithoutBackoffAnalyzerTests
                 }
             """ + Pump;
 
-        await Verify.VerifyAnalyzerAsync(source, expected: Expected(0, "reconnects immediately: 'RunAsync' calls itself when the connection ends"));
+        await Verify.VerifyAnalyzerAsync(source, expected: Expected(0, "retries immediately: 'RunAsync' calls itself when the connection ends"));
+    }
+
+    [Fact]
+    public async Task Recursion_after_a_try_that_connects_and_reads_is_reported_and_attempt_arguments_are_silent()
+    {
+        const string source = Usings + """
+            sealed class Subscriber
+            {
+                private static readonly TimeSpan ReconnectDelay = TimeSpan.FromSeconds(2);
+
+                public async Task ListenAsync(Uri uri, CancellationToken ct)
+                {
+                    try
+                    {
+                        using var socket = new ClientWebSocket();
+                        await {|#0:socket.ConnectAsync(uri, ct)|};
+                        await PumpAsync(socket, ct);
+                    }
+                    catch (WebSocketException ex)
+                    {
+                        Console.WriteLine(ex.Message);
+                    }
+
+                    await Task.Delay(ReconnectDelay, ct);
+                    await ListenAsync(uri, ct);
+                }
+
+                // The attempt travels in a parameter: the delay may grow with it, and the attempts may be capped.
+                public async Task ListenCountedAsync(Uri uri, int attempt, CancellationToken ct)
+                {
+                    try
+                    {
+                        using var socket = new ClientWebSocket();
+                        await socket.ConnectAsync(uri, ct);
+                        await PumpAsync(socket, ct);
+                    }
+                    catch (WebSocketException ex)
+                    {
+                        Console.WriteLine(ex.Message);
+                    }
+
+                    await Task.Delay(ReconnectDelay, ct);
+                    await ListenCountedAsync(uri, attempt + 1, ct);
+                }
+            """ + Pump;
+
+        await Verify.VerifyAnalyzerAsync(source, expected: Expected(0, "waits a fixed delay before 'ListenAsync' calls itself again when the connection ends"));
     }
 
     [Fact]
