@@ -361,8 +361,9 @@ public sealed class ReconnectWithoutBackoffAnalyzer : WebSocketAnalyzer
                     return DelayKind.Growing;
                 }
 
-                return symbol is IParameterSymbol
-                    ? (loop is null ? DelayKind.Unknown : DelayKind.Fixed)
+                // A constructor's parameter is given once per object; another method's may carry the attempt.
+                return symbol is IParameterSymbol parameter
+                    ? (loop is null && parameter.ContainingSymbol is not IMethodSymbol { MethodKind: MethodKind.Constructor } ? DelayKind.Unknown : DelayKind.Fixed)
                     : ClassifyLocalInitializer((ILocalSymbol)symbol, loop, scope, symbols, depth);
 
             case IBinaryOperation binary:
@@ -680,8 +681,9 @@ public sealed class ReconnectWithoutBackoffAnalyzer : WebSocketAnalyzer
         return (values, periods);
     }
 
-    // The interval (100 ms unless given) of each System.Timers.Timer stored where the handler subscribes, and each
-    // Interval assignment; AutoReset set to anything but true makes it a one-shot timer. Periods null: the default.
+    // The interval of each System.Timers.Timer stored where the handler subscribes, and each Interval assignment;
+    // AutoReset set to anything but true makes it a one-shot timer. Periods null: an interval is always positive
+    // and finite (the timer throws otherwise), so the timer repeats.
     private static (List<IOperation> Values, List<IOperation>? Periods)? TimersTimerSchedule(IEventAssignmentOperation subscription, SemanticModel model, WebSocketSymbols symbols)
     {
         if (subscription.EventReference is not IEventReferenceOperation reference
@@ -717,12 +719,12 @@ public sealed class ReconnectWithoutBackoffAnalyzer : WebSocketAnalyzer
             }
         }
 
-        return created ? (values, values.Count == 0 ? null : values) : null;
+        return created ? (values, null) : null;
     }
 
     /// <summary>
     /// The call in the callback that leads to the connect, when the timer fires at a fixed period and the callback
-    /// reconnects without backing off; null otherwise. <paramref name="periods"/> null: the 100 ms default interval.
+    /// reconnects without backing off; null otherwise. <paramref name="periods"/> null: the timer repeats by contract.
     /// </summary>
     private static IInvocationOperation? JudgeTimer(IOperation callbackBody, List<IOperation> schedule, List<IOperation>? periods, SemanticModel model, WebSocketSymbols symbols)
     {

@@ -1269,6 +1269,57 @@ public class ReconnectWithoutBackoffAnalyzerTests
     }
 
     [Fact]
+    public async Task Timers_timer_with_an_interval_from_the_constructor_is_reported()
+    {
+        const string source = Usings + """
+            sealed class RobotLink
+            {
+                private readonly System.Timers.Timer _timer;
+                private readonly CancellationTokenSource _cts = new();
+                private ClientWebSocket _socket = new();
+                private string _host;
+
+                public RobotLink(string host, int reconnectsPerSecond = 1)
+                {
+                    _host = host;
+                    var seconds = 1.0 / reconnectsPerSecond;
+                    _timer = new System.Timers.Timer(seconds * 1000);
+                    _timer.Elapsed += OnTimerElapsed;
+                    _timer.Start();
+                }
+
+                private void OnTimerElapsed(object? sender, System.Timers.ElapsedEventArgs e)
+                {
+                    if (_socket.State != WebSocketState.Open)
+                    {
+                        {|#0:Connect()|};
+                    }
+                }
+
+                private async void Connect()
+                {
+                    try
+                    {
+                        if (_socket.State == WebSocketState.Open)
+                        {
+                            return;
+                        }
+
+                        _socket.Dispose();
+                        _socket = new ClientWebSocket();
+                        await _socket.ConnectAsync(new Uri($"wss://{_host}/link"), _cts.Token);
+                    }
+                    catch (WebSocketException)
+                    {
+                    }
+                }
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source, expected: Expected(0, "runs from a timer with a fixed period"));
+    }
+
+    [Fact]
     public async Task Timers_that_back_off_fire_once_or_run_a_periodic_job_are_silent()
     {
         const string source = Usings + """
@@ -1391,7 +1442,7 @@ public class ReconnectWithoutBackoffAnalyzerTests
     }
 
     [Fact]
-    public async Task Timers_with_a_period_from_outside_or_a_backoff_wait_are_silent()
+    public async Task Timers_with_a_period_that_may_change_or_a_backoff_wait_are_silent()
     {
         const string source = Usings + """
             sealed class Reconnector : IDisposable
@@ -1405,8 +1456,22 @@ public class ReconnectWithoutBackoffAnalyzerTests
                 public Reconnector(Uri uri, TimeSpan checkEvery)
                 {
                     _uri = uri;
-                    _configured = new Timer(_ => Reconnect(), null, checkEvery, checkEvery);
+                    _configured = new Timer(_ => Reconnect(), null, checkEvery, checkEvery); // may be Timeout.InfiniteTimeSpan: once
                     _jittered = new Timer(OnJitteredCheck, null, 0, 5_000);
+                }
+
+                // Each call starts a timer with the delay it is given: the caller may grow it.
+                public void ScheduleReconnect(double delayMs)
+                {
+                    var retry = new System.Timers.Timer(delayMs);
+                    retry.Elapsed += (_, _) =>
+                    {
+                        if (_socket.State != WebSocketState.Open)
+                        {
+                            _ = ConnectAsync();
+                        }
+                    };
+                    retry.Start();
                 }
 
                 private void Reconnect()
