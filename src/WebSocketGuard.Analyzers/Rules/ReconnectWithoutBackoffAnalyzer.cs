@@ -22,6 +22,7 @@ public sealed class ReconnectWithoutBackoffAnalyzer : WebSocketAnalyzer
     public const string KindFixedDelay = "FixedDelay";
     public const string KindRecursive = "Recursive";
     public const string KindTimer = "Timer";
+    public const string KindHandler = "Handler";
 
     internal static readonly DiagnosticDescriptor Rule = DiagnosticDescriptorHelper.Create(
         RuleIds.ReconnectWithoutBackoff,
@@ -53,15 +54,8 @@ public sealed class ReconnectWithoutBackoffAnalyzer : WebSocketAnalyzer
             context.RegisterOperationAction(c => AnalyzeThreadingTimer(c, symbols), OperationKind.ObjectCreation);
         }
 
-        if (symbols.TimersTimer is not null)
-        {
-            context.RegisterOperationAction(c => AnalyzeElapsedHandler(c, symbols), OperationKind.EventAssignment);
-        }
-
-        if (symbols.ThreadingTimer is not null || symbols.TimersTimer is not null)
-        {
-            context.RegisterOperationAction(c => AnalyzeTimerCallbackMethod(c, symbols), OperationKind.MethodBody);
-        }
+        context.RegisterOperationAction(c => AnalyzeSubscription(c, symbols), OperationKind.EventAssignment);
+        context.RegisterOperationAction(c => AnalyzeHandlerMethod(c, symbols), OperationKind.MethodBody);
     }
 
     private static void AnalyzeInvocation(OperationAnalysisContext context, WebSocketSymbols symbols)
@@ -587,34 +581,90 @@ public sealed class ReconnectWithoutBackoffAnalyzer : WebSocketAnalyzer
         }
     }
 
-    private static void AnalyzeElapsedHandler(OperationAnalysisContext context, WebSocketSymbols symbols)
+    private static void AnalyzeSubscription(OperationAnalysisContext context, WebSocketSymbols symbols)
     {
         var subscription = (IEventAssignmentOperation)context.Operation;
-        if (subscription.HandlerValue.WalkDownConversions() is IDelegateCreationOperation { Target: IAnonymousFunctionOperation lambda }
-            && IsElapsedSubscription(subscription, symbols)
-            && context.Operation.SemanticModel is { } model
-            && TimersTimerSchedule(subscription, model, symbols) is { } schedule
-            && JudgeTimer(lambda.Body, schedule.Values, schedule.Periods, model, symbols) is { } reportAt)
-        {
-            Report(context, reportAt, KindTimer, null, null, TimerDetail);
-        }
-    }
-
-    // A method given to a timer as its callback is judged on its own body, so that the report stays inside it.
-    private static void AnalyzeTimerCallbackMethod(OperationAnalysisContext context, WebSocketSymbols symbols)
-    {
-        if (context.ContainingSymbol is not IMethodSymbol { ReturnsVoid: true, Parameters.Length: 1 or 2 } method
-            || method.Parameters[0].Type.SpecialType != SpecialType.System_Object
-            || context.Operation.SemanticModel is not { } model
-            || FindTimerConnect(context.Operation, model, symbols, depth: 0) is null)
+        if (subscription.HandlerValue.WalkDownConversions() is not IDelegateCreationOperation { Target: IAnonymousFunctionOperation lambda }
+            || context.Operation.SemanticModel is not { } model)
         {
             return;
         }
 
-        var elapsedArgs = symbols.Type("System.Timers.ElapsedEventArgs");
-        var isElapsedHandler = method.Parameters.Length == 2 && elapsedArgs is not null
-            && SymbolEqualityComparer.Default.Equals(method.Parameters[1].Type, elapsedArgs);
-        if (method.Parameters.Length == 2 && !isElapsedHandler)
+        if (IsElapsedSubscription(subscription, symbols))
+        {
+            if (TimersTimerSchedule(subscription, model, symbols) is { } schedule
+                && JudgeTimer(lambda.Body, schedule.Values, schedule.Periods, model, symbols) is { } reportAt)
+            {
+                Report(context, reportAt, KindTimer, null, null, TimerDetail);
+            }
+        }
+        else if (ClosedEvent(subscription) is { } closed && JudgeClosedHandler(lambda.Body, closed, model, symbols) is { } found)
+        {
+            Report(context, found.ReportAt, KindHandler, null, null, found.Detail);
+        }
+    }
+
+    // The project's own "connection ended" event: Closed, Disconnected, ConnectionLost and the like.
+    private static IEventSymbol? ClosedEvent(IEventAssignmentOperation subscription)
+        => subscription.Adds
+           && subscription.EventReference is IEventReferenceOperation { Event: { } closed }
+           && !closed.DeclaringSyntaxReferences.IsEmpty
+           && ContainsAny(closed.Name, "Close", "Disconnect", "ConnectionLost")
+            ? closed
+            : null;
+
+    /// <summary>
+    /// A handler of the connection's own close event that connects again, when a failed connect raises the event
+    /// again (so the handler runs once per attempt, forever), with no delay or a fixed one and no backoff on the way.
+    /// A connect inside a loop of its own is a retry loop, judged there.
+    /// </summary>
+    private static (IInvocationOperation ReportAt, string Detail)? JudgeClosedHandler(IOperation handlerBody, IEventSymbol closed, SemanticModel model, WebSocketSymbols symbols)
+    {
+        if (FindTimerConnect(handlerBody, model, symbols, depth: 0) is not { } found
+            || !ReconnectsWithoutBackoff(found.Path, found.Calls, symbols, out _, out var waitsFixed, out var connect)
+            || connect is null
+            || connect.EnclosingLoop() is not null
+            || !found.Path.Any(body => body.Descendants().OfType<ICatchClauseOperation>().Any(c => Raises(c.Handler, closed, model, depth: 0))))
+        {
+            return null;
+        }
+
+        return (found.ReportAt, waitsFixed
+            ? $"waits a fixed delay before the '{closed.Name}' handler connects again"
+            : $"retries immediately: the '{closed.Name}' handler connects again, and a failed connect raises '{closed.Name}' again");
+    }
+
+    // Reads the event to raise it (Closed?.Invoke(...)), here or in a method of this file it calls.
+    private static bool Raises(IOperation scope, IEventSymbol closed, SemanticModel model, int depth)
+    {
+        foreach (var operation in scope.Descendants())
+        {
+            if (operation is IEventReferenceOperation reference
+                && SymbolEqualityComparer.Default.Equals(reference.Event, closed)
+                && operation.Parent is not IEventAssignmentOperation)
+            {
+                return true;
+            }
+
+            if (depth == 0
+                && operation is IInvocationOperation call
+                && SourceBody(call.TargetMethod.OriginalDefinition, model) is { } body
+                && Raises(body, closed, model, depth + 1))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    // A method given to a timer or a close event as its handler is judged on its own body, so that the report stays inside it.
+    private static void AnalyzeHandlerMethod(OperationAnalysisContext context, WebSocketSymbols symbols)
+    {
+        if (context.ContainingSymbol is not IMethodSymbol { ReturnsVoid: true, Parameters.Length: <= 2 } method
+            || !IsUsedAsDelegate(method)
+            || context.Operation.SemanticModel is not { } model
+            || FindTimerConnect(context.Operation, model, symbols, depth: 0) is null)
         {
             return;
         }
@@ -623,9 +673,9 @@ public sealed class ReconnectWithoutBackoffAnalyzer : WebSocketAnalyzer
         {
             (List<IOperation> Values, List<IOperation>? Periods)? schedule = operation switch
             {
-                IObjectCreationOperation creation when !isElapsedHandler && RefersTo(ThreadingTimerCallback(creation, symbols), method)
+                IObjectCreationOperation creation when RefersTo(ThreadingTimerCallback(creation, symbols), method)
                     => ThreadingTimerSchedule(creation, model, symbols),
-                IEventAssignmentOperation subscription when isElapsedHandler && RefersTo(subscription.HandlerValue, method) && IsElapsedSubscription(subscription, symbols)
+                IEventAssignmentOperation subscription when RefersTo(subscription.HandlerValue, method) && IsElapsedSubscription(subscription, symbols)
                     => TimersTimerSchedule(subscription, model, symbols),
                 _ => null,
             };
@@ -635,7 +685,37 @@ public sealed class ReconnectWithoutBackoffAnalyzer : WebSocketAnalyzer
                 Report(context, reportAt, KindTimer, null, null, TimerDetail);
                 return;
             }
+
+            if (operation is IEventAssignmentOperation closedSubscription
+                && RefersTo(closedSubscription.HandlerValue, method)
+                && ClosedEvent(closedSubscription) is { } closed
+                && JudgeClosedHandler(context.Operation, closed, model, symbols) is { } found)
+            {
+                Report(context, found.ReportAt, KindHandler, null, null, found.Detail);
+                return;
+            }
         }
+    }
+
+    // Cheap syntax check before any operation is built: the method's name is used as a value (a method group
+    // given to a timer or added to an event) somewhere in its type.
+    private static bool IsUsedAsDelegate(IMethodSymbol method)
+    {
+        foreach (var reference in method.ContainingType.DeclaringSyntaxReferences)
+        {
+            foreach (var token in reference.GetSyntax().DescendantTokens())
+            {
+                if (token.ValueText == method.Name
+                    && token.Parent is IdentifierNameSyntax name
+                    && (name.Parent is AssignmentExpressionSyntax or ArgumentSyntax
+                        || (name.Parent is MemberAccessExpressionSyntax access && access.Name == name && access.Parent is AssignmentExpressionSyntax or ArgumentSyntax)))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
     }
 
     private const string TimerDetail = "runs from a timer with a fixed period";
@@ -743,9 +823,10 @@ public sealed class ReconnectWithoutBackoffAnalyzer : WebSocketAnalyzer
         }
 
         if (FindTimerConnect(callbackBody, model, symbols, depth: 0) is not { } found
-            || !ConnectsOnlyWhenDisconnected(found.Path, found.Calls, symbols))
+            || !ReconnectsWithoutBackoff(found.Path, found.Calls, symbols, out var guarded, out _, out _)
+            || !guarded)
         {
-            return null;
+            return null; // a callback that connects with no condition on the way is not a reconnect we can tell
         }
 
         return found.ReportAt;
@@ -948,16 +1029,19 @@ public sealed class ReconnectWithoutBackoffAnalyzer : WebSocketAnalyzer
     }
 
     /// <summary>
-    /// A reconnect, not a throttled or periodic job: some condition on the way tests the connection, every condition
-    /// tests only flags, enums, null or socket state (a number or a time may count attempts or schedule the next one),
-    /// nothing waits a delay that is not fixed or calls a backoff or retry helper, and the socket is not closed after
-    /// the connect (connect, send, close each tick is a periodic job).
+    /// A reconnect that does not back off: every condition on the way tests only flags, enums, null or socket state
+    /// (a number or a time may count attempts or schedule the next one), nothing waits a delay that is not fixed or
+    /// calls a backoff or retry helper, and the socket is not closed after the connect, nor made and disposed on the
+    /// way (connect, send, close each tick is a periodic job). <paramref name="guarded"/>: some condition tests the
+    /// connection; <paramref name="waitsFixed"/>: a fixed delay runs before the connect.
     /// </summary>
-    private static bool ConnectsOnlyWhenDisconnected(List<IOperation> path, HashSet<IInvocationOperation> pathCalls, WebSocketSymbols symbols)
+    private static bool ReconnectsWithoutBackoff(List<IOperation> path, HashSet<IInvocationOperation> pathCalls, WebSocketSymbols symbols,
+        out bool guarded, out bool waitsFixed, out IInvocationOperation? connect)
     {
-        var guarded = false;
+        guarded = false;
+        waitsFixed = false;
+        connect = null;
         var connects = path.Count - 1;
-        IInvocationOperation? connect = null;
         foreach (var operation in path[connects].Descendants())
         {
             if (operation is IInvocationOperation call && call.IsClientConnect(symbols))
@@ -969,7 +1053,7 @@ public sealed class ReconnectWithoutBackoffAnalyzer : WebSocketAnalyzer
 
         if (connect is null || IsUsingLocal(connect.Instance.GetReferencedSymbol()))
         {
-            return false; // a socket made and disposed in each tick is a periodic job, not a connection kept alive
+            return false;
         }
 
         for (var i = 0; i < path.Count; i++)
@@ -998,12 +1082,13 @@ public sealed class ReconnectWithoutBackoffAnalyzer : WebSocketAnalyzer
                             return false;
                         }
 
+                        waitsFixed |= wait == DelayKind.Fixed && (!call.IsDiscarded() || call.TargetMethod.ReturnsVoid);
                         break;
                 }
             }
         }
 
-        return guarded;
+        return true;
     }
 
     private static bool IsUsingLocal(ISymbol? symbol)

@@ -1508,4 +1508,172 @@ public class ReconnectWithoutBackoffAnalyzerTests
 
         await Verify.VerifyAnalyzerAsync(source);
     }
+
+    // ---- a handler of the client's own close event that connects again ----
+
+    [Fact]
+    public async Task Close_event_handlers_that_reconnect_and_fail_back_into_the_event_are_reported_without_fix()
+    {
+        const string source = Usings + """
+            sealed class ChatConnection
+            {
+                private static readonly TimeSpan ReconnectDelay = TimeSpan.FromSeconds(5);
+                private readonly Uri _uri;
+                private ClientWebSocket _socket = new();
+
+                public event EventHandler? Disconnected;
+                public event EventHandler<string>? Closed;
+
+                public ChatConnection(Uri uri)
+                {
+                    _uri = uri;
+                    Disconnected += async (_, _) =>
+                    {
+                        await Task.Delay(ReconnectDelay);
+                        await {|#0:OpenAsync()|};
+                    };
+                    Closed += OnClosed;
+                }
+
+                private async void OnClosed(object? sender, string reason)
+                {
+                    Console.WriteLine($"closed: {reason}");
+                    try
+                    {
+                        _socket.Dispose();
+                        _socket = new ClientWebSocket();
+                        await {|#1:_socket.ConnectAsync(_uri, CancellationToken.None)|};
+                    }
+                    catch (WebSocketException ex)
+                    {
+                        Closed?.Invoke(this, ex.Message);
+                    }
+                }
+
+                public async Task OpenAsync()
+                {
+                    try
+                    {
+                        _socket.Dispose();
+                        _socket = new ClientWebSocket();
+                        await _socket.ConnectAsync(_uri, CancellationToken.None);
+                    }
+                    catch (WebSocketException)
+                    {
+                        RaiseDisconnected();
+                    }
+                }
+
+                private void RaiseDisconnected() => Disconnected?.Invoke(this, EventArgs.Empty);
+            }
+            """;
+
+        var test = Verify.Create();
+        test.TestCode = source;
+        test.FixedCode = source;
+        test.ExpectedDiagnostics.Add(Expected(0, "waits a fixed delay before the 'Disconnected' handler connects again"));
+        test.ExpectedDiagnostics.Add(Expected(1, "retries immediately: the 'Closed' handler connects again, and a failed connect raises 'Closed' again"));
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task Close_event_handlers_that_try_once_back_off_cap_or_retry_in_a_loop_are_silent()
+    {
+        const string source = Usings + """
+            sealed class Connections
+            {
+                private readonly Uri _uri;
+                private ClientWebSocket _socket = new();
+                private TimeSpan _delay = TimeSpan.FromSeconds(1);
+                private int _attempts;
+
+                public event EventHandler? Disconnected;
+                public event EventHandler? Lost;
+                public event EventHandler? Dropped;
+                public event EventHandler? ConnectionClosed;
+
+                public Connections(Uri uri)
+                {
+                    _uri = uri;
+
+                    // One attempt per close: a failed connect is logged and ends there.
+                    ConnectionClosed += async (_, _) => await OpenOnceAsync();
+
+                    // The delay doubles after each failure.
+                    Disconnected += async (_, _) =>
+                    {
+                        await Task.Delay(_delay);
+                        _delay = _delay < TimeSpan.FromSeconds(30) ? _delay * 2 : _delay;
+                        await OpenAsync(() => Disconnected?.Invoke(this, EventArgs.Empty));
+                    };
+
+                    // At most five attempts.
+                    Lost += async (_, _) =>
+                    {
+                        if (_attempts++ >= 5)
+                        {
+                            return;
+                        }
+
+                        await OpenAsync(() => Lost?.Invoke(this, EventArgs.Empty));
+                    };
+
+                    // The connect method retries in a loop of its own, with backoff.
+                    Dropped += async (_, _) => await OpenWithRetriesAsync();
+                }
+
+                private async Task OpenOnceAsync()
+                {
+                    try
+                    {
+                        _socket.Dispose();
+                        _socket = new ClientWebSocket();
+                        await _socket.ConnectAsync(_uri, CancellationToken.None);
+                    }
+                    catch (WebSocketException ex)
+                    {
+                        Console.WriteLine(ex.Message);
+                    }
+                }
+
+                private async Task OpenAsync(Action onFailure)
+                {
+                    try
+                    {
+                        _socket.Dispose();
+                        _socket = new ClientWebSocket();
+                        await _socket.ConnectAsync(_uri, CancellationToken.None);
+                        _attempts = 0;
+                    }
+                    catch (WebSocketException)
+                    {
+                        Disconnected?.Invoke(this, EventArgs.Empty);
+                        Lost?.Invoke(this, EventArgs.Empty);
+                        onFailure();
+                    }
+                }
+
+                private async Task OpenWithRetriesAsync()
+                {
+                    for (var attempt = 0; ; attempt++)
+                    {
+                        try
+                        {
+                            _socket.Dispose();
+                            _socket = new ClientWebSocket();
+                            await _socket.ConnectAsync(_uri, CancellationToken.None);
+                            return;
+                        }
+                        catch (WebSocketException)
+                        {
+                            Dropped?.Invoke(this, EventArgs.Empty);
+                            await Task.Delay(Math.Min(30_000, 500 << Math.Min(attempt, 6)));
+                        }
+                    }
+                }
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source);
+    }
 }
