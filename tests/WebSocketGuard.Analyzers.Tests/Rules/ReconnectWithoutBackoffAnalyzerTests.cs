@@ -1588,8 +1588,8 @@ public class ReconnectWithoutBackoffAnalyzerTests
                 private int _attempts;
 
                 public event EventHandler? Disconnected;
-                public event EventHandler? Lost;
-                public event EventHandler? Dropped;
+                public event EventHandler? ConnectionLost;
+                public event EventHandler? SocketClosed;
                 public event EventHandler? ConnectionClosed;
 
                 public Connections(Uri uri)
@@ -1608,18 +1608,18 @@ public class ReconnectWithoutBackoffAnalyzerTests
                     };
 
                     // At most five attempts.
-                    Lost += async (_, _) =>
+                    ConnectionLost += async (_, _) =>
                     {
                         if (_attempts++ >= 5)
                         {
                             return;
                         }
 
-                        await OpenAsync(() => Lost?.Invoke(this, EventArgs.Empty));
+                        await OpenAsync(() => ConnectionLost?.Invoke(this, EventArgs.Empty));
                     };
 
                     // The connect method retries in a loop of its own, with backoff.
-                    Dropped += async (_, _) => await OpenWithRetriesAsync();
+                    SocketClosed += async (_, _) => await OpenWithRetriesAsync();
                 }
 
                 private async Task OpenOnceAsync()
@@ -1648,7 +1648,7 @@ public class ReconnectWithoutBackoffAnalyzerTests
                     catch (WebSocketException)
                     {
                         Disconnected?.Invoke(this, EventArgs.Empty);
-                        Lost?.Invoke(this, EventArgs.Empty);
+                        ConnectionLost?.Invoke(this, EventArgs.Empty);
                         onFailure();
                     }
                 }
@@ -1666,7 +1666,7 @@ public class ReconnectWithoutBackoffAnalyzerTests
                         }
                         catch (WebSocketException)
                         {
-                            Dropped?.Invoke(this, EventArgs.Empty);
+                            SocketClosed?.Invoke(this, EventArgs.Empty);
                             await Task.Delay(Math.Min(30_000, 500 << Math.Min(attempt, 6)));
                         }
                     }
