@@ -662,8 +662,8 @@ public sealed class ReconnectWithoutBackoffAnalyzer : WebSocketAnalyzer
     private static void AnalyzeHandlerMethod(OperationAnalysisContext context, WebSocketSymbols symbols)
     {
         if (context.ContainingSymbol is not IMethodSymbol { ReturnsVoid: true, Parameters.Length: <= 2 } method
-            || !IsUsedAsDelegate(method)
             || context.Operation.SemanticModel is not { } model
+            || !IsUsedAsDelegate(method, model.SyntaxTree)
             || FindTimerConnect(context.Operation, model, symbols, depth: 0) is null)
         {
             return;
@@ -698,11 +698,16 @@ public sealed class ReconnectWithoutBackoffAnalyzer : WebSocketAnalyzer
     }
 
     // Cheap syntax check before any operation is built: the method's name is used as a value (a method group
-    // given to a timer or added to an event) somewhere in its type.
-    private static bool IsUsedAsDelegate(IMethodSymbol method)
+    // given to a timer or added to an event) in its type's declaration in this file, the only one judged.
+    private static bool IsUsedAsDelegate(IMethodSymbol method, SyntaxTree tree)
     {
         foreach (var reference in method.ContainingType.DeclaringSyntaxReferences)
         {
+            if (reference.SyntaxTree != tree)
+            {
+                continue;
+            }
+
             foreach (var token in reference.GetSyntax().DescendantTokens())
             {
                 if (token.ValueText == method.Name
