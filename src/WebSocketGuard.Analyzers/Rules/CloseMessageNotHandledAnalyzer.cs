@@ -60,7 +60,7 @@ public sealed class CloseMessageNotHandledAnalyzer : WebSocketAnalyzer
             // 'async void Pump() { var r = await ws.ReceiveAsync(...); Handle(r); Pump(); }' receives in a loop too. No fix:
             // a 'break' has nothing to leave.
             if (function is not IAnonymousFunctionOperation
-                && IsRecursiveReceive(call, body, invocation.EnclosingMethod(context.ContainingSymbol))
+                && ReceiveLoopHelpers.CallsItselfAfter(invocation, body, invocation.EnclosingMethod(context.ContainingSymbol))
                 && !HandlesClose(call, symbols)
                 && !call.ResultEscapes(symbols)
                 && !LeavesOnResult(call, body, loop: null, symbols)
@@ -125,43 +125,6 @@ public sealed class CloseMessageNotHandledAnalyzer : WebSocketAnalyzer
             .Add(ClosesAfterLoopProperty, closesAfterLoop ? "true" : "false");
         var socketName = call.SocketSymbol?.Name ?? call.Invocation.Instance?.Syntax.ToString() ?? "socket";
         context.ReportDiagnostic(Diagnostic.Create(Rule, call.Invocation.Syntax.GetLocation(), properties, socketName));
-    }
-
-    // The method (or local function) calls itself, unconditionally, after the receive: each call is one iteration.
-    private static bool IsRecursiveReceive(ReceiveCall call, IOperation body, IMethodSymbol? method)
-    {
-        if (method is null)
-        {
-            return false;
-        }
-
-        foreach (var operation in body.DescendantsInFunction())
-        {
-            if (operation is IInvocationOperation recursive
-                && recursive.Syntax.SpanStart >= call.Invocation.Syntax.Span.End
-                && SymbolEqualityComparer.Default.Equals(recursive.TargetMethod.OriginalDefinition, method.OriginalDefinition)
-                && recursive.Instance is null or IInstanceReferenceOperation
-                && IsUnconditional(recursive))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    private static bool IsUnconditional(IOperation operation)
-    {
-        foreach (var ancestor in operation.AncestorsInFunction())
-        {
-            if (ancestor is IConditionalOperation or ISwitchOperation or ISwitchExpressionOperation or ILoopOperation
-                or ICoalesceOperation or IConditionalAccessOperation or ICatchClauseOperation or IBinaryOperation)
-            {
-                return false;
-            }
-        }
-
-        return true;
     }
 
     // async void, or a lambda started by a discarded Task.Run/StartNew: nothing runs when the loop ends.
