@@ -283,6 +283,46 @@ internal static class ReceiveLoopHelpers
         return null;
     }
 
+    /// <summary>
+    /// A recursive "loop": the method or local function around <paramref name="operation"/> calls itself after it,
+    /// unconditionally (not under an if, switch, loop, catch or short-circuit), so each call is one more iteration.
+    /// </summary>
+    public static bool CallsItselfAfter(IOperation operation, IOperation body, IMethodSymbol? method)
+    {
+        if (method is null || method.MethodKind is not (MethodKind.Ordinary or MethodKind.LocalFunction))
+        {
+            return false;
+        }
+
+        foreach (var descendant in body.DescendantsInFunction())
+        {
+            if (descendant is IInvocationOperation recursive
+                && recursive.Syntax.SpanStart >= operation.Syntax.Span.End
+                && SymbolEqualityComparer.Default.Equals(recursive.TargetMethod.OriginalDefinition, method.OriginalDefinition)
+                && recursive.Instance is null or IInstanceReferenceOperation
+                && IsUnconditional(recursive))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool IsUnconditional(IOperation operation)
+    {
+        foreach (var ancestor in operation.AncestorsInFunction())
+        {
+            if (ancestor is IConditionalOperation or ISwitchOperation or ISwitchExpressionOperation or ILoopOperation
+                or ICoalesceOperation or IConditionalAccessOperation or ICatchClauseOperation or IBinaryOperation)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     /// <summary>The outermost loop around the operation in the same method, lambda or local function.</summary>
     public static ILoopOperation? OutermostLoop(IOperation operation)
     {

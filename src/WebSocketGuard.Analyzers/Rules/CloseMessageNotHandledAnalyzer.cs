@@ -21,7 +21,7 @@ public sealed class CloseMessageNotHandledAnalyzer : WebSocketAnalyzer
     internal static readonly DiagnosticDescriptor Rule = DiagnosticDescriptorHelper.Create(
         RuleIds.CloseMessageNotHandled,
         title: "Close message not handled in a receive loop",
-        messageFormat: "This receive loop never checks for a Close message: after the peer closes, the next ReceiveAsync on '{0}' throws and the Close is never answered",
+        messageFormat: "This receive loop never checks for a Close message on '{0}': the peer's Close is handled as data and never answered, and a receive after it throws",
         category: RuleCategories.Reliability,
         defaultSeverity: DiagnosticSeverity.Warning,
         description: "When the peer sends a Close frame, ReceiveAsync returns a result whose MessageType is Close. A loop that never looks at it treats the Close as data, calls ReceiveAsync again on a socket that is no longer open (which throws), and leaves the peer's Close unanswered. Check for WebSocketMessageType.Close, answer with CloseOutputAsync and leave the loop.");
@@ -52,8 +52,27 @@ public sealed class CloseMessageNotHandledAnalyzer : WebSocketAnalyzer
             return;
         }
 
+        var function = invocation.EnclosingFunction();
+        var body = function ?? call.Root;
         var messageLoop = ReceiveLoopHelpers.MessageLoop(call, symbols);
-        if (messageLoop is null || HandlesClose(call, symbols) || call.ResultEscapes(symbols) || LeavesLoopOnResult(call, messageLoop, symbols))
+        if (messageLoop is null)
+        {
+            // 'async void Pump() { var r = await ws.ReceiveAsync(...); Handle(r); Pump(); }' receives in a loop too. No fix:
+            // a 'break' has nothing to leave.
+            if (function is not IAnonymousFunctionOperation
+                && ReceiveLoopHelpers.CallsItselfAfter(invocation, body, invocation.EnclosingMethod(context.ContainingSymbol))
+                && !HandlesClose(call, symbols)
+                && !call.ResultEscapes(symbols)
+                && !LeavesOnResult(call, body, loop: null, symbols)
+                && !TestsState(body, symbols))
+            {
+                Report(context, call, breakLeavesLoop: false, closesAfterLoop: false);
+            }
+
+            return;
+        }
+
+        if (HandlesClose(call, symbols) || call.ResultEscapes(symbols) || LeavesOnResult(call, messageLoop.Body, messageLoop, symbols))
         {
             return;
         }
@@ -69,18 +88,154 @@ public sealed class CloseMessageNotHandledAnalyzer : WebSocketAnalyzer
             }
         }
 
-        // State guard: 'while (socket.State == Open)' ends the loop after a Close; judged only when the socket is
-        // this method's own (a caller or the owning type may answer the Close for a parameter or a field).
-        if (TestsState(messageLoop, symbols) && (closes || call.SocketSymbol is not ILocalSymbol))
+        var breakLeavesLoop = call.Loop == messageLoop;
+
+        // State guard: 'while (socket.State == Open)' ends the loop after a Close; someone must still answer it.
+        if (TestsState(messageLoop, symbols))
         {
-            return;
+            if (closes)
+            {
+                return;
+            }
+
+            // A parameter or field: the caller or the owning type may answer once the loop returns, unless nobody can
+            // tell that it returned and the Close was already handled as a message.
+            if (call.SocketSymbol is not ILocalSymbol)
+            {
+                var outermost = ReceiveLoopHelpers.OutermostLoop(invocation) ?? messageLoop;
+                if (!EndIsUnobserved(function, invocation.EnclosingMethod(context.ContainingSymbol), symbols)
+                    || ActsAfterLoop(body, outermost, call.SocketSymbol, context.ContainingSymbol.ContainingType)
+                    || !UsesDataBeforeStateCheck(call, messageLoop, symbols))
+                {
+                    return;
+                }
+
+                // 'break' must leave every loop, or an outer loop goes on with a closed socket.
+                breakLeavesLoop &= outermost == messageLoop;
+            }
         }
 
+        Report(context, call, breakLeavesLoop, closesAfterLoop);
+    }
+
+    private static void Report(OperationAnalysisContext context, ReceiveCall call, bool breakLeavesLoop, bool closesAfterLoop)
+    {
         var properties = ImmutableDictionary<string, string?>.Empty
-            .Add(BreakLeavesLoopProperty, call.Loop == messageLoop ? "true" : "false")
+            .Add(BreakLeavesLoopProperty, breakLeavesLoop ? "true" : "false")
             .Add(ClosesAfterLoopProperty, closesAfterLoop ? "true" : "false");
-        var socketName = call.SocketSymbol?.Name ?? invocation.Instance?.Syntax.ToString() ?? "socket";
-        context.ReportDiagnostic(Diagnostic.Create(Rule, invocation.Syntax.GetLocation(), properties, socketName));
+        var socketName = call.SocketSymbol?.Name ?? call.Invocation.Instance?.Syntax.ToString() ?? "socket";
+        context.ReportDiagnostic(Diagnostic.Create(Rule, call.Invocation.Syntax.GetLocation(), properties, socketName));
+    }
+
+    // async void, or a lambda started by a discarded Task.Run/StartNew: nothing runs when the loop ends.
+    private static bool EndIsUnobserved(IOperation? function, IMethodSymbol? method, WebSocketSymbols symbols)
+    {
+        if (method is { IsAsync: true, ReturnsVoid: true })
+        {
+            return true;
+        }
+
+        if (function is not IAnonymousFunctionOperation lambda)
+        {
+            return false;
+        }
+
+        var consumer = lambda.WalkUpConversions(out _);
+        if (consumer is IDelegateCreationOperation creation)
+        {
+            consumer = creation.WalkUpConversions(out _);
+        }
+
+        return consumer is IArgumentOperation { Parent: IInvocationOperation start }
+               && ((start.TargetMethod.Name == "Run" && SymbolEqualityComparer.Default.Equals(start.TargetMethod.ContainingType, symbols.Task))
+                   || (start.TargetMethod.Name == "StartNew" && SymbolEqualityComparer.Default.Equals(start.TargetMethod.ContainingType, symbols.TaskFactory)))
+               && start.IsDiscarded();
+    }
+
+    // After the loop: a call into the own type, a callback or event, or anything given the socket may answer the Close.
+    private static bool ActsAfterLoop(IOperation body, ILoopOperation loop, ISymbol? socket, INamedTypeSymbol? ownType)
+    {
+        var loopEnd = loop.Syntax.Span.End;
+        foreach (var operation in body.DescendantsInFunction())
+        {
+            if (operation.Syntax.SpanStart < loopEnd || operation is not IInvocationOperation after)
+            {
+                continue;
+            }
+
+            if (after.TargetMethod.MethodKind == MethodKind.DelegateInvoke
+                || (ownType is not null && WebSocketSymbols.IsOrDerivesFrom(ownType, after.TargetMethod.ContainingType)))
+            {
+                return true;
+            }
+
+            foreach (var argument in after.Arguments)
+            {
+                var value = argument.Value.WalkDownConversions();
+                if (value is IInstanceReferenceOperation || (socket is not null && SymbolEqualityComparer.Default.Equals(value.GetReferencedSymbol(), socket)))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    // The first read of the result or the buffer after the receive is not a condition, and no state check that
+    // leaves the loop comes before it: the Close's empty payload is handled as a message.
+    private static bool UsesDataBeforeStateCheck(ReceiveCall call, ILoopOperation loop, WebSocketSymbols symbols)
+    {
+        var receiveEnd = call.Invocation.Syntax.Span.End;
+        var buffer = call.BufferSymbol;
+        IOperation? firstUse = null;
+        foreach (var operation in loop.Body.DescendantsInFunction())
+        {
+            if (operation.Syntax.SpanStart < receiveEnd
+                || operation is IConversionOperation or IParenthesizedOperation
+                || (firstUse is not null && operation.Syntax.SpanStart >= firstUse.Syntax.SpanStart))
+            {
+                continue;
+            }
+
+            var symbol = operation.GetReferencedSymbol();
+            if (call.IsResult(operation) || (symbol is not null && SymbolEqualityComparer.Default.Equals(symbol, buffer)))
+            {
+                firstUse = operation;
+            }
+        }
+
+        if (firstUse is null)
+        {
+            return false;
+        }
+
+        foreach (var ancestor in firstUse.AncestorsInFunction())
+        {
+            if (ancestor is IConditionalOperation conditional && firstUse.Syntax.IsInside(conditional.Condition.Syntax))
+            {
+                return false;
+            }
+
+            if (ancestor == loop)
+            {
+                break;
+            }
+        }
+
+        foreach (var operation in loop.Body.DescendantsInFunction())
+        {
+            if (operation is IConditionalOperation check
+                && check.Syntax.SpanStart >= receiveEnd
+                && check.Syntax.SpanStart < firstUse.Syntax.SpanStart
+                && TestsState(check.Condition, symbols)
+                && (Exits(check.WhenTrue, loop, orContinue: true) || (check.WhenFalse is not null && Exits(check.WhenFalse, loop, orContinue: true))))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     // Anything in the method that tells a Close apart: the Close message type, a close status, the CloseReceived state.
@@ -114,9 +269,9 @@ public sealed class CloseMessageNotHandledAnalyzer : WebSocketAnalyzer
 
     // 'if (result.MessageType != Text) break;', 'if (result.Count == 0) return;', a switch on the type with an exit:
     // a Close (type Close, no payload) already leads out of the loop.
-    private static bool LeavesLoopOnResult(ReceiveCall call, ILoopOperation loop, WebSocketSymbols symbols)
+    private static bool LeavesOnResult(ReceiveCall call, IOperation scope, ILoopOperation? loop, WebSocketSymbols symbols)
     {
-        foreach (var operation in loop.Body.Descendants())
+        foreach (var operation in scope.Descendants())
         {
             switch (operation)
             {
@@ -161,12 +316,14 @@ public sealed class CloseMessageNotHandledAnalyzer : WebSocketAnalyzer
         return false;
     }
 
-    private static bool Exits(IOperation branch, ILoopOperation loop)
+    // return, throw, or (in a loop) a break out of it; a continue too when the loop condition is the state guard.
+    private static bool Exits(IOperation branch, ILoopOperation? loop, bool orContinue = false)
     {
         foreach (var operation in branch.DescendantsAndSelf())
         {
             if (operation is IReturnOperation or IThrowOperation
-                || (operation is IBranchOperation { BranchKind: BranchKind.Break } exit && SymbolEqualityComparer.Default.Equals(exit.Target, loop.ExitLabel)))
+                || (operation is IBranchOperation { BranchKind: BranchKind.Break } exit && loop is not null && SymbolEqualityComparer.Default.Equals(exit.Target, loop.ExitLabel))
+                || (orContinue && operation is IBranchOperation { BranchKind: BranchKind.Continue } next && loop is not null && SymbolEqualityComparer.Default.Equals(next.Target, loop.ContinueLabel)))
             {
                 return true;
             }
@@ -175,9 +332,9 @@ public sealed class CloseMessageNotHandledAnalyzer : WebSocketAnalyzer
         return false;
     }
 
-    private static bool TestsState(ILoopOperation loop, WebSocketSymbols symbols)
+    private static bool TestsState(IOperation scope, WebSocketSymbols symbols)
     {
-        foreach (var operation in loop.DescendantsAndSelf())
+        foreach (var operation in scope.DescendantsAndSelf())
         {
             if (operation is IPropertyReferenceOperation { Property.Name: "State" } state && symbols.IsWebSocket(state.Property.ContainingType))
             {

@@ -40,7 +40,7 @@ public sealed class ReceiveLoopWithoutErrorHandlingAnalyzer : WebSocketAnalyzer
 
     private sealed class Candidate
     {
-        public Candidate(IInvocationOperation call, ILoopOperation loop, ISymbol containingSymbol)
+        public Candidate(IInvocationOperation call, IOperation loop, ISymbol containingSymbol)
         {
             Call = call;
             Loop = loop;
@@ -48,7 +48,9 @@ public sealed class ReceiveLoopWithoutErrorHandlingAnalyzer : WebSocketAnalyzer
         }
 
         public IInvocationOperation Call { get; }
-        public ILoopOperation Loop { get; }
+
+        /// <summary>The loop, or for a method that calls itself after the receive, the receive itself (no loop to wrap).</summary>
+        public IOperation Loop { get; }
         public ISymbol ContainingSymbol { get; }
     }
 
@@ -77,6 +79,10 @@ public sealed class ReceiveLoopWithoutErrorHandlingAnalyzer : WebSocketAnalyzer
             {
                 candidates.Add(new Candidate(invocation, loop!, c.ContainingSymbol));
             }
+            else if (IsRecursiveReceive(invocation, c.ContainingSymbol, symbols))
+            {
+                candidates.Add(new Candidate(invocation, invocation, c.ContainingSymbol));
+            }
 
             if (IsOwnMethod(invocation.TargetMethod, type))
             {
@@ -96,7 +102,7 @@ public sealed class ReceiveLoopWithoutErrorHandlingAnalyzer : WebSocketAnalyzer
 
         context.RegisterSymbolEndAction(c =>
         {
-            var reported = new HashSet<ILoopOperation>();
+            var reported = new HashSet<IOperation>();
             foreach (var candidate in candidates)
             {
                 if (!reported.Add(candidate.Loop))
@@ -107,7 +113,9 @@ public sealed class ReceiveLoopWithoutErrorHandlingAnalyzer : WebSocketAnalyzer
                 var reason = LosesException(candidate.Loop, candidate.ContainingSymbol, callSites, symbols, depth: 0);
                 if (reason is not null)
                 {
-                    var location = candidate.Loop.Syntax.GetFirstToken().GetLocation();
+                    var location = candidate.Loop is ILoopOperation
+                        ? candidate.Loop.Syntax.GetFirstToken().GetLocation()
+                        : candidate.Call.Syntax.GetLocation(); // recursion: no loop for the fixes to wrap or replace
                     c.ReportDiagnostic(Diagnostic.Create(Rule, location, new[] { candidate.Call.Syntax.GetLocation() }, candidate.Call.TargetMethod.Name, reason));
                 }
             }
@@ -137,6 +145,15 @@ public sealed class ReceiveLoopWithoutErrorHandlingAnalyzer : WebSocketAnalyzer
         // Sending: a pump (queue drain) or a push loop that runs until it fails; a foreach/for over recipients is not one.
         return isReceive || loop is IWhileLoopOperation || DrainsQueue(loop, symbols);
     }
+
+    // 'async void Next() { var r = await ws.ReceiveAsync(...); ...; Next(); }': a receive loop written as recursion.
+    private static bool IsRecursiveReceive(IInvocationOperation invocation, ISymbol containingSymbol, WebSocketSymbols symbols)
+        => invocation.IsWebSocketCall(symbols, "ReceiveAsync")
+           && invocation.EnclosingLoop() is null
+           && !invocation.IsDiscarded()
+           && !invocation.IsInsideWebSocketCatch(symbols)
+           && invocation.EnclosingFunction() is not IAnonymousFunctionOperation
+           && ReceiveLoopHelpers.CallsItselfAfter(invocation, invocation.EnclosingFunction() ?? invocation.GetRoot(), invocation.EnclosingMethod(containingSymbol));
 
     private static bool DrainsQueue(ILoopOperation loop, WebSocketSymbols symbols)
     {

@@ -650,4 +650,524 @@ public class CloseMessageNotHandledAnalyzerTests
 
         await Verify.VerifyAnalyzerAsync(source);
     }
+
+    [Fact]
+    public async Task State_guard_on_a_field_in_async_void_is_reported_and_fixed()
+    {
+        const string source = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Text;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class TickerClient
+            {
+                private readonly ClientWebSocket _socket = new ClientWebSocket();
+                private readonly byte[] _buffer = new byte[4096];
+                public event Action<string>? Tick;
+
+                public async Task StartAsync(Uri uri, CancellationToken ct)
+                {
+                    await _socket.ConnectAsync(uri, ct);
+                    ReceiveLoop(ct);
+                }
+
+                private async void ReceiveLoop(CancellationToken ct)
+                {
+                    while (_socket.State == WebSocketState.Open)
+                    {
+                        var result = await {|#0:_socket.ReceiveAsync(new ArraySegment<byte>(_buffer), ct)|};
+                        Tick?.Invoke(Encoding.UTF8.GetString(_buffer, 0, result.Count));
+                    }
+                }
+            }
+            """;
+        const string fixedSource = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Text;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class TickerClient
+            {
+                private readonly ClientWebSocket _socket = new ClientWebSocket();
+                private readonly byte[] _buffer = new byte[4096];
+                public event Action<string>? Tick;
+
+                public async Task StartAsync(Uri uri, CancellationToken ct)
+                {
+                    await _socket.ConnectAsync(uri, ct);
+                    ReceiveLoop(ct);
+                }
+
+                private async void ReceiveLoop(CancellationToken ct)
+                {
+                    while (_socket.State == WebSocketState.Open)
+                    {
+                        var result = await _socket.ReceiveAsync(new ArraySegment<byte>(_buffer), ct);
+                        if (result.MessageType == WebSocketMessageType.Close)
+                        {
+                            await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, ct);
+                            break;
+                        }
+
+                        Tick?.Invoke(Encoding.UTF8.GetString(_buffer, 0, result.Count));
+                    }
+                }
+            }
+            """;
+
+        await Verify.VerifyCodeFixAsync(source, fixedSource, expected: Verify.Diagnostic().WithLocation(0).WithArguments("_socket"));
+    }
+
+    [Fact]
+    public async Task State_guard_in_a_fragment_loop_inside_a_flag_loop_is_reported_without_a_fix()
+    {
+        // 'break' would leave only the inner loop; the outer loop would go on with a closed socket.
+        const string source = """
+            using System;
+            using System.Collections.Generic;
+            using System.Collections.Concurrent;
+            using System.Net.WebSockets;
+            using System.Threading;
+
+            class DanmakuConnection
+            {
+                private ClientWebSocket _ws = new ClientWebSocket();
+                private volatile bool _running = true;
+                private readonly ConcurrentQueue<byte[]> _inbox = new ConcurrentQueue<byte[]>();
+
+                public async void Pump(CancellationToken ct)
+                {
+                    var chunk = new byte[2048];
+                    var message = new List<byte>();
+                    while (_running)
+                    {
+                        message.Clear();
+                        bool last;
+                        do
+                        {
+                            if (_ws.State != WebSocketState.Open)
+                            {
+                                break;
+                            }
+
+                            var result = await {|#0:_ws.ReceiveAsync(new ArraySegment<byte>(chunk), ct)|};
+                            message.AddRange(new ArraySegment<byte>(chunk, 0, result.Count));
+                            last = result.EndOfMessage;
+                        }
+                        while (!last);
+
+                        _inbox.Enqueue(message.ToArray());
+                    }
+                }
+            }
+            """;
+
+        var test = Verify.Create();
+        test.TestCode = source;
+        test.FixedCode = source;
+        test.ExpectedDiagnostics.Add(Verify.Diagnostic().WithLocation(0).WithArguments("_ws"));
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task State_guard_in_a_discarded_Task_Run_is_reported()
+    {
+        const string source = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class Telemetry
+            {
+                public void Listen(WebSocket socket, Action<ReadOnlyMemory<byte>> onFrame, CancellationToken ct)
+                {
+                    _ = Task.Run(async () =>
+                    {
+                        var buffer = new byte[1024];
+                        while (socket.State == WebSocketState.Open && !ct.IsCancellationRequested)
+                        {
+                            var frame = await {|#0:socket.ReceiveAsync(buffer.AsMemory(), ct)|};
+                            onFrame(buffer.AsMemory(0, frame.Count));
+                        }
+                    });
+                }
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source, expected: Verify.Diagnostic().WithLocation(0).WithArguments("socket"));
+    }
+
+    [Fact]
+    public async Task Recursive_async_void_receive_is_reported_without_a_fix()
+    {
+        const string source = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Text;
+            using System.Threading;
+
+            class SensorFeed
+            {
+                private readonly ClientWebSocket _client = new ClientWebSocket();
+                private readonly ArraySegment<byte> _buffer = new ArraySegment<byte>(new byte[1024]);
+                public Action<string>? OnReading;
+
+                public async void Connect(Uri uri)
+                {
+                    await _client.ConnectAsync(uri, CancellationToken.None);
+                    ReadNext();
+                }
+
+                private async void ReadNext()
+                {
+                    WebSocketReceiveResult received = await {|#0:_client.ReceiveAsync(_buffer, CancellationToken.None)|};
+                    OnReading?.Invoke(Encoding.UTF8.GetString(_buffer.Array!, 0, received.Count));
+                    ReadNext();
+                }
+            }
+            """;
+
+        var test = Verify.Create();
+        test.TestCode = source;
+        test.FixedCode = source;
+        test.ExpectedDiagnostics.Add(Verify.Diagnostic().WithLocation(0).WithArguments("_client"));
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task Recursive_receive_in_a_local_function_is_reported()
+    {
+        const string source = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            static class Relay
+            {
+                public static Task ForwardAsync(WebSocket source, Func<byte[], int, Task> forward, CancellationToken ct)
+                {
+                    var buffer = new byte[4096];
+                    return NextAsync();
+
+                    async Task NextAsync()
+                    {
+                        var result = await {|#0:source.ReceiveAsync(buffer.AsMemory(), ct)|};
+                        await forward(buffer, result.Count);
+                        await NextAsync();
+                    }
+                }
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source, expected: Verify.Diagnostic().WithLocation(0).WithArguments("source"));
+    }
+
+    [Fact]
+    public async Task State_checked_right_after_the_receive_is_silent()
+    {
+        const string source = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Threading;
+
+            class Listener
+            {
+                private readonly ClientWebSocket _socket = new ClientWebSocket();
+                public Action<byte[], int>? Received;
+
+                private async void ReceiveLoop(CancellationToken ct)
+                {
+                    var buffer = new byte[4096];
+                    while (_socket.State == WebSocketState.Open)
+                    {
+                        var result = await _socket.ReceiveAsync(new ArraySegment<byte>(buffer), ct);
+                        if (_socket.State != WebSocketState.Open)
+                        {
+                            break;
+                        }
+
+                        Received?.Invoke(buffer, result.Count);
+                    }
+                }
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source);
+    }
+
+    [Fact]
+    public async Task State_guard_followed_by_an_own_disconnect_method_is_silent()
+    {
+        const string source = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class Session
+            {
+                private readonly ClientWebSocket _socket = new ClientWebSocket();
+                public Action<byte[], int>? Received;
+
+                private async void ReceiveLoop(CancellationToken ct)
+                {
+                    var buffer = new byte[4096];
+                    while (_socket.State == WebSocketState.Open)
+                    {
+                        var result = await _socket.ReceiveAsync(new ArraySegment<byte>(buffer), ct);
+                        Received?.Invoke(buffer, result.Count);
+                    }
+
+                    await DisconnectAsync();
+                }
+
+                public async Task DisconnectAsync()
+                {
+                    if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+                    {
+                        await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
+                    }
+                }
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source);
+    }
+
+    [Fact]
+    public async Task State_guard_followed_by_a_disconnected_event_is_silent()
+    {
+        const string source = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Threading;
+
+            class Session
+            {
+                private readonly ClientWebSocket _socket = new ClientWebSocket();
+                public event Action<byte[], int>? Received;
+                public event Action<WebSocket>? Disconnected;
+
+                private async void ReceiveLoop(CancellationToken ct)
+                {
+                    var buffer = new byte[4096];
+                    while (_socket.State == WebSocketState.Open)
+                    {
+                        var result = await _socket.ReceiveAsync(new ArraySegment<byte>(buffer), ct);
+                        Received?.Invoke(buffer, result.Count);
+                    }
+
+                    Disconnected?.Invoke(_socket);
+                }
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source);
+    }
+
+    [Fact]
+    public async Task State_guard_on_a_field_in_an_awaited_method_is_left_to_the_owner()
+    {
+        const string source = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class Session
+            {
+                private readonly ClientWebSocket _socket = new ClientWebSocket();
+                public Action<byte[], int>? Received;
+
+                public async Task RunAsync(Uri uri, CancellationToken ct)
+                {
+                    await _socket.ConnectAsync(uri, ct);
+                    await ReceiveLoopAsync(ct);
+                    await _socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, ct);
+                }
+
+                private async Task ReceiveLoopAsync(CancellationToken ct)
+                {
+                    var buffer = new byte[4096];
+                    while (_socket.State == WebSocketState.Open)
+                    {
+                        var result = await _socket.ReceiveAsync(new ArraySegment<byte>(buffer), ct);
+                        Received?.Invoke(buffer, result.Count);
+                    }
+                }
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source);
+    }
+
+    [Fact]
+    public async Task State_guard_that_only_uses_non_empty_payloads_is_silent()
+    {
+        const string source = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Threading;
+
+            class Listener
+            {
+                private readonly ClientWebSocket _socket = new ClientWebSocket();
+                public Action<byte[], int>? Received;
+
+                private async void ReceiveLoop(CancellationToken ct)
+                {
+                    var buffer = new byte[4096];
+                    while (_socket.State == WebSocketState.Open)
+                    {
+                        var result = await _socket.ReceiveAsync(new ArraySegment<byte>(buffer), ct);
+                        if (result.Count > 0)
+                        {
+                            Received?.Invoke(buffer, result.Count);
+                        }
+                    }
+                }
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source);
+    }
+
+    [Fact]
+    public async Task State_guard_in_an_observed_Task_Run_is_silent()
+    {
+        const string source = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class Telemetry
+            {
+                private Task? _pump;
+
+                public void Listen(WebSocket socket, Action<ReadOnlyMemory<byte>> onFrame, CancellationToken ct)
+                {
+                    _pump = Task.Run(async () =>
+                    {
+                        var buffer = new byte[1024];
+                        while (socket.State == WebSocketState.Open)
+                        {
+                            var frame = await socket.ReceiveAsync(buffer.AsMemory(), ct);
+                            onFrame(buffer.AsMemory(0, frame.Count));
+                        }
+                    });
+                }
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source);
+    }
+
+    [Fact]
+    public async Task Recursion_guarded_by_the_socket_state_is_silent()
+    {
+        const string source = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Threading;
+
+            class SensorFeed
+            {
+                private readonly ClientWebSocket _client = new ClientWebSocket();
+                private readonly byte[] _buffer = new byte[1024];
+                public Action<byte[], int>? OnReading;
+
+                private async void ReadNext()
+                {
+                    var received = await _client.ReceiveAsync(new ArraySegment<byte>(_buffer), CancellationToken.None);
+                    OnReading?.Invoke(_buffer, received.Count);
+                    if (_client.State == WebSocketState.Open)
+                    {
+                        ReadNext();
+                    }
+                }
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source);
+    }
+
+    [Fact]
+    public async Task Recursion_that_checks_the_message_type_or_retries_from_a_catch_is_silent()
+    {
+        const string source = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class Reader
+            {
+                private readonly ClientWebSocket _client = new ClientWebSocket();
+                private readonly byte[] _buffer = new byte[1024];
+                public Action<byte[], int>? OnData;
+
+                private async void ReadNext()
+                {
+                    var received = await _client.ReceiveAsync(new ArraySegment<byte>(_buffer), CancellationToken.None);
+                    if (received.MessageType == WebSocketMessageType.Close)
+                    {
+                        await _client.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
+                        return;
+                    }
+
+                    OnData?.Invoke(_buffer, received.Count);
+                    ReadNext();
+                }
+
+                private async Task<int> ReadGreetingAsync(int attempt)
+                {
+                    try
+                    {
+                        var received = await _client.ReceiveAsync(new ArraySegment<byte>(_buffer), CancellationToken.None);
+                        return received.Count;
+                    }
+                    catch (WebSocketException) when (attempt < 3)
+                    {
+                        return await ReadGreetingAsync(attempt + 1);
+                    }
+                }
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source);
+    }
+
+    [Fact]
+    public async Task Recursion_that_hands_the_result_to_a_handler_is_silent()
+    {
+        const string source = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class Reader
+            {
+                private readonly ClientWebSocket _client = new ClientWebSocket();
+                private readonly byte[] _buffer = new byte[1024];
+                public Func<WebSocketReceiveResult, byte[], Task>? Handle;
+
+                private async void ReadNext()
+                {
+                    var received = await _client.ReceiveAsync(new ArraySegment<byte>(_buffer), CancellationToken.None);
+                    await Handle!(received, _buffer);
+                    ReadNext();
+                }
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source);
+    }
 }

@@ -1491,4 +1491,124 @@ public class ReceiveLoopWithoutErrorHandlingAnalyzerTests
 
         await VerifyNoReceiveLoopFixAsync(source, loops: 2);
     }
+
+    [Fact]
+    public async Task Recursive_async_void_receive_is_reported_without_a_fix()
+    {
+        // No loop to wrap or to replace with ReceiveLoop: neither fix is offered, even with the runtime referenced.
+        const string source = TextUsings + """
+            sealed class SensorFeed
+            {
+                private readonly ClientWebSocket _client = new();
+                private readonly ArraySegment<byte> _buffer = new(new byte[1024]);
+
+                public async void Connect(Uri uri)
+                {
+                    try
+                    {
+                        await _client.ConnectAsync(uri, CancellationToken.None);
+                        ReadNext();
+                    }
+                    catch (Exception e)
+                    {
+                        Console.WriteLine(e.Message);
+                    }
+                }
+
+                private async void ReadNext()
+                {
+                    WebSocketReceiveResult received = await {|#0:_client.ReceiveAsync(_buffer, CancellationToken.None)|};
+                    Console.WriteLine(Encoding.UTF8.GetString(_buffer.Array!, 0, received.Count));
+                    ReadNext();
+                }
+            }
+            """;
+
+        var test = Verify.Create(TargetFramework.Net100, ProjectReferences.Runtime);
+        test.TestCode = source;
+        test.FixedCode = source;
+        test.ExpectedDiagnostics.Add(Expected(0, "ReceiveAsync", "'ReadNext' is async void, so nothing can catch it"));
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task Recursive_local_function_started_and_discarded_is_reported()
+    {
+        const string source = TextUsings + """
+            sealed class Relay
+            {
+                public void Start(WebSocket source, Func<byte[], int, Task> forward, CancellationToken ct)
+                {
+                    var buffer = new byte[4096];
+                    _ = NextAsync();
+
+                    async Task NextAsync()
+                    {
+                        var result = await {|#0:source.ReceiveAsync(buffer.AsMemory(), ct)|};
+                        await forward(buffer, result.Count);
+                        await NextAsync();
+                    }
+                }
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source, expected: Expected(0));
+    }
+
+    [Fact]
+    public async Task Recursive_receives_that_catch_are_conditional_or_awaited_are_silent()
+    {
+        const string source = TextUsings + """
+            sealed class Reader
+            {
+                private readonly ClientWebSocket _client = new();
+                private readonly byte[] _buffer = new byte[1024];
+
+                private async void ReadCaught()
+                {
+                    try
+                    {
+                        var received = await _client.ReceiveAsync(new ArraySegment<byte>(_buffer), CancellationToken.None);
+                        Console.WriteLine(received.Count);
+                        ReadCaught();
+                    }
+                    catch (WebSocketException e)
+                    {
+                        Console.WriteLine(e.Message);
+                    }
+                }
+
+                private async void ReadWhileOpen()
+                {
+                    var received = await _client.ReceiveAsync(new ArraySegment<byte>(_buffer), CancellationToken.None);
+                    Console.WriteLine(received.Count);
+                    if (received.MessageType != WebSocketMessageType.Close)
+                    {
+                        ReadWhileOpen();
+                    }
+                }
+
+                public async Task RunAsync(CancellationToken ct)
+                {
+                    try
+                    {
+                        await ReadAllAsync(ct);
+                    }
+                    catch (WebSocketException)
+                    {
+                        _client.Abort();
+                    }
+                }
+
+                private async Task ReadAllAsync(CancellationToken ct)
+                {
+                    var received = await _client.ReceiveAsync(_buffer.AsMemory(), ct);
+                    Console.WriteLine(received.Count);
+                    await ReadAllAsync(ct);
+                }
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source);
+    }
 }
