@@ -365,6 +365,7 @@ public sealed class EndOfMessageIgnoredAnalyzer : WebSocketAnalyzer
     private static IOperation? CalleeBody(IMethodSymbol method, IOperation call, OperationAnalysisContext context)
     {
         method = method.OriginalDefinition;
+        method = method.PartialImplementationPart ?? method;
         if (method.MethodKind is not (MethodKind.Ordinary or MethodKind.LocalFunction)
             || method.IsAbstract || method.IsVirtual || method.IsOverride || method.IsExtern
             || method.DeclaringSyntaxReferences.Length != 1
