@@ -42,6 +42,12 @@ public sealed class EndOfMessageIgnoredCodeFix : CodeFixProvider
 
         foreach (var diagnostic in context.Diagnostics)
         {
+            // The chunk is decoded in another method, which would still read the last receive's Count: no exact rewrite here.
+            if (diagnostic.Properties.TryGetValue(A.DecodedInCalleeProperty, out var inCallee) && inCallee == "true")
+            {
+                continue;
+            }
+
             var canReturn = diagnostic.Properties.TryGetValue(A.CanReturnProperty, out var r) && r == "true";
             var receive = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true)
                 .AncestorsAndSelf().OfType<InvocationExpressionSyntax>().FirstOrDefault();

@@ -126,8 +126,11 @@ internal sealed class ReceiveCall
         return symbol is not null && ResultSymbols.Contains(symbol, SymbolEqualityComparer.Default);
     }
 
-    /// <summary>True when the result (or its MessageType) is handed to other code, which may check it there.</summary>
-    public bool ResultEscapes(WebSocketSymbols symbols)
+    /// <summary>
+    /// True when the result (or its MessageType) is handed to other code, which may check it there;
+    /// an argument to a call that <paramref name="isInspectedCallee"/> accepts does not count.
+    /// </summary>
+    public bool ResultEscapes(WebSocketSymbols symbols, System.Func<IInvocationOperation, bool>? isInspectedCallee = null)
     {
         if (ResultUse == ReceiveResultUse.Escapes)
         {
@@ -160,6 +163,8 @@ internal sealed class ReceiveCall
                 case IExpressionStatementOperation:
                 case ISimpleAssignmentOperation assignment when assignment.Target == value:
                 case IArgumentOperation { Parent: IInvocationOperation call } when symbols.IsWebSocket(call.TargetMethod.ContainingType):
+                    break;
+                case IArgumentOperation { Parent: IInvocationOperation callee } when isInspectedCallee is not null && isInspectedCallee(callee):
                     break;
                 default:
                     return true;

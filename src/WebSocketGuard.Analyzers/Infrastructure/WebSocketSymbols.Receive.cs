@@ -30,6 +30,7 @@ internal sealed partial class WebSocketSymbols
     public INamedTypeSymbol? Convert => Type("System.Convert");
     public INamedTypeSymbol? Console => Type("System.Console");
     public INamedTypeSymbol? ReadOnlyMemory => Type("System.ReadOnlyMemory`1");
+    public INamedTypeSymbol? MemoryMarshal => Type("System.Runtime.InteropServices.MemoryMarshal");
     public INamedTypeSymbol? Span => Type("System.Span`1");
     public INamedTypeSymbol? ReadOnlySpan => Type("System.ReadOnlySpan`1");
 }

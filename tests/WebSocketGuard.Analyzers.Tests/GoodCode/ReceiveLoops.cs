@@ -159,3 +159,50 @@ public sealed class QueuedReader
         }
     }
 }
+
+/// <summary>The pump hands each fragment and its result to a method that reassembles up to EndOfMessage, with a limit, and decodes the whole message.</summary>
+public sealed class FragmentAssembler
+{
+    private const int MaxMessageBytes = 64 * 1024;
+    private readonly MemoryStream _message = new();
+
+    public event Action<JsonDocument>? MessageReceived;
+
+    public async Task PumpAsync(WebSocket socket, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[4096];
+        while (socket.State == WebSocketState.Open)
+        {
+            var result = await socket.ReceiveAsync(new ArraySegment<byte>(buffer), cancellationToken);
+            if (result.MessageType == WebSocketMessageType.Close)
+            {
+                await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, cancellationToken);
+                return;
+            }
+
+            if (!Append(buffer, result))
+            {
+                await socket.CloseOutputAsync(WebSocketCloseStatus.MessageTooBig, "Message too big", cancellationToken);
+                return;
+            }
+        }
+    }
+
+    private bool Append(byte[] fragment, WebSocketReceiveResult result)
+    {
+        if (_message.Length + result.Count > MaxMessageBytes)
+        {
+            return false;
+        }
+
+        _message.Write(fragment, 0, result.Count);
+        if (result.EndOfMessage)
+        {
+            using var document = JsonDocument.Parse(_message.GetBuffer().AsMemory(0, (int)_message.Length));
+            MessageReceived?.Invoke(document);
+            _message.SetLength(0);
+        }
+
+        return true;
+    }
+}

@@ -989,4 +989,516 @@ public class EndOfMessageIgnoredAnalyzerTests
         test.FixedState.ExpectedDiagnostics.Add(Verify.Diagnostic().WithLocation(0).WithLocation(1).WithArguments("GetString"));
         await test.RunAsync();
     }
+
+    [Fact]
+    public async Task Chunk_deserialized_by_a_handler_in_another_file_is_reported_without_a_fix()
+    {
+        const string receiver = """
+            using System;
+            using System.Buffers;
+            using System.Net.WebSockets;
+            using System.Runtime.InteropServices;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            sealed partial class StudioClient
+            {
+                private readonly ClientWebSocket _socket = new();
+
+                public async Task RunAsync(CancellationToken ct)
+                {
+                    using var owner = MemoryPool<byte>.Shared.Rent(16 * 1024);
+                    while (_socket.State == WebSocketState.Open)
+                    {
+                        var memory = owner.Memory;
+                        MemoryMarshal.TryGetArray<byte>(memory, out var segment);
+                        var result = await {|#0:_socket.ReceiveAsync(segment, ct)|};
+                        if (result.MessageType == WebSocketMessageType.Close)
+                        {
+                            break;
+                        }
+
+                        {|#1:HandleJson(memory, result)|};
+                    }
+                }
+            }
+            """;
+        const string handler = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Text.Json;
+
+            record StudioMessage(int Op, JsonElement Data);
+
+            sealed partial class StudioClient
+            {
+                public event Action<StudioMessage>? MessageReceived;
+
+                private void HandleJson(in ReadOnlyMemory<byte> buffer, in WebSocketReceiveResult result)
+                {
+                    var message = {|#2:JsonSerializer.Deserialize<StudioMessage>(buffer.Span[..result.Count])|};
+                    if (message is not null)
+                    {
+                        MessageReceived?.Invoke(message);
+                    }
+                }
+            }
+            """;
+
+        var test = Verify.Create();
+        test.TestState.Sources.Add(receiver);
+        test.TestState.Sources.Add(handler);
+        test.FixedState.Sources.Add(receiver);
+        test.FixedState.Sources.Add(handler);
+        var expected = Verify.Diagnostic().WithLocation(0).WithLocation(1).WithLocation(2).WithArguments("HandleJson");
+        test.ExpectedDiagnostics.Add(expected);
+        test.FixedState.ExpectedDiagnostics.Add(expected);
+        await test.RunAsync();
+    }
+
+    [Theory]
+    [InlineData(TargetFramework.Net80)]
+    [InlineData(TargetFramework.Net100)]
+    public async Task Result_and_buffer_given_to_a_decoding_helper_are_reported(TargetFramework framework)
+    {
+        const string source = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Text;
+            using System.Text.Json;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            record ChatMessage(Guid FeedId, string Content);
+
+            class ChatEndpoint
+            {
+                public async Task PumpAsync(WebSocket socket, Func<ChatMessage, Task> publish, CancellationToken ct)
+                {
+                    var buffer = new byte[10 * 1024];
+                    while (socket.State == WebSocketState.Open)
+                    {
+                        var result = await {|#0:socket.ReceiveAsync(buffer, ct)|};
+                        if (result.MessageType == WebSocketMessageType.Close)
+                        {
+                            await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, ct);
+                            return;
+                        }
+
+                        var message = JsonSerializer.Deserialize<ChatMessage>({|#1:ReceiveString(result, buffer)|});
+                        if (message is not null)
+                        {
+                            await publish(message);
+                        }
+                    }
+                }
+
+                private static string ReceiveString(WebSocketReceiveResult result, byte[] buffer)
+                    => {|#2:Encoding.UTF8.GetString(buffer, 0, result.Count)|};
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source, framework, ProjectReferences.None,
+            Verify.Diagnostic().WithLocation(0).WithLocation(1).WithLocation(2).WithArguments("ReceiveString"));
+    }
+
+    [Fact]
+    public async Task Slice_given_to_a_local_function_that_parses_it_is_reported()
+    {
+        const string source = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Text.Json;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class PriceFeed
+            {
+                public async Task<decimal> NextPriceAsync(ClientWebSocket socket, CancellationToken ct)
+                {
+                    var buffer = new byte[512];
+                    var result = await {|#0:socket.ReceiveAsync(buffer.AsMemory(), ct)|};
+                    return {|#1:ReadPrice(buffer.AsMemory(0, result.Count))|};
+
+                    static decimal ReadPrice(ReadOnlyMemory<byte> json)
+                    {
+                        using var document = {|#2:JsonDocument.Parse(json)|};
+                        return document.RootElement.GetProperty("price").GetDecimal();
+                    }
+                }
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source, TargetFramework.Net100, ProjectReferences.None,
+            Verify.Diagnostic().WithLocation(0).WithLocation(1).WithLocation(2).WithArguments("ReadPrice"));
+    }
+
+    [Fact]
+    public async Task Helper_that_checks_end_of_message_is_silent()
+    {
+        const string source = """
+            using System;
+            using System.IO;
+            using System.Net.WebSockets;
+            using System.Text;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class Session
+            {
+                public async Task PumpAsync(WebSocket socket, Action<string> onMessage, CancellationToken ct)
+                {
+                    var buffer = new byte[4096];
+                    while (socket.State == WebSocketState.Open)
+                    {
+                        var result = await socket.ReceiveAsync(buffer, ct);
+                        if (result.MessageType == WebSocketMessageType.Close)
+                        {
+                            break;
+                        }
+
+                        onMessage(Decode(result, buffer));
+                    }
+                }
+
+                private static string Decode(WebSocketReceiveResult result, byte[] buffer)
+                {
+                    if (!result.EndOfMessage)
+                    {
+                        throw new InvalidDataException("Fragmented messages are not supported.");
+                    }
+
+                    return Encoding.UTF8.GetString(buffer, 0, result.Count);
+                }
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source);
+    }
+
+    [Fact]
+    public async Task Helper_that_rejects_a_full_buffer_is_silent()
+    {
+        const string source = """
+            using System;
+            using System.IO;
+            using System.Net.WebSockets;
+            using System.Text.Json;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            record Command(string Name);
+
+            class Session
+            {
+                public async Task PumpAsync(WebSocket socket, Action<Command?> onCommand, CancellationToken ct)
+                {
+                    var buffer = new byte[4096];
+                    while (socket.State == WebSocketState.Open)
+                    {
+                        var result = await socket.ReceiveAsync(buffer, ct);
+                        onCommand(Parse(buffer, result.Count));
+                    }
+                }
+
+                private static Command? Parse(byte[] buffer, int count)
+                {
+                    if (count == buffer.Length)
+                    {
+                        throw new InvalidDataException("Message too big.");
+                    }
+
+                    return JsonSerializer.Deserialize<Command>(buffer.AsSpan(0, count));
+                }
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source);
+    }
+
+    [Fact]
+    public async Task Helper_that_only_copies_the_chunk_is_silent()
+    {
+        const string source = """
+            using System;
+            using System.IO;
+            using System.Net.WebSockets;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class Recorder
+            {
+                private readonly MemoryStream _capture = new();
+
+                public async Task PumpAsync(WebSocket socket, CancellationToken ct)
+                {
+                    var buffer = new byte[4096];
+                    while (socket.State == WebSocketState.Open)
+                    {
+                        var result = await socket.ReceiveAsync(buffer, ct);
+                        Append(buffer, result.Count);
+                    }
+                }
+
+                private void Append(byte[] chunk, int count) => _capture.Write(chunk, 0, count);
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source);
+    }
+
+    [Fact]
+    public async Task Handler_called_through_an_interface_is_silent()
+    {
+        const string source = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Text;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            interface IMessageHandler
+            {
+                Task HandleAsync(WebSocketReceiveResult result, byte[] buffer);
+            }
+
+            class Session
+            {
+                private readonly IMessageHandler _handler;
+
+                public Session(IMessageHandler handler) => _handler = handler;
+
+                public async Task PumpAsync(WebSocket socket, CancellationToken ct)
+                {
+                    var buffer = new byte[4096];
+                    while (socket.State == WebSocketState.Open)
+                    {
+                        var result = await socket.ReceiveAsync(buffer, ct);
+                        await _handler.HandleAsync(result, buffer);
+                    }
+                }
+            }
+
+            class TextHandler : IMessageHandler
+            {
+                public Task HandleAsync(WebSocketReceiveResult result, byte[] buffer)
+                {
+                    Console.WriteLine(Encoding.UTF8.GetString(buffer, 0, result.Count));
+                    return Task.CompletedTask;
+                }
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source);
+    }
+
+    [Fact]
+    public async Task Result_also_given_to_a_method_that_checks_end_of_message_is_silent()
+    {
+        const string source = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Text;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class Session
+            {
+                public async Task PumpAsync(WebSocket socket, Action<string> onMessage, CancellationToken ct)
+                {
+                    var buffer = new byte[4096];
+                    while (socket.State == WebSocketState.Open)
+                    {
+                        var result = await socket.ReceiveAsync(buffer, ct);
+                        if (IsWholeTextMessage(result))
+                        {
+                            onMessage(Decode(buffer, result.Count));
+                        }
+                    }
+                }
+
+                private static bool IsWholeTextMessage(WebSocketReceiveResult result)
+                    => result.EndOfMessage && result.MessageType == WebSocketMessageType.Text;
+
+                private static string Decode(byte[] buffer, int count) => Encoding.UTF8.GetString(buffer, 0, count);
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source);
+    }
+
+    [Fact]
+    public async Task Helper_given_the_reassembled_message_is_silent()
+    {
+        const string source = """
+            using System;
+            using System.IO;
+            using System.Net.WebSockets;
+            using System.Text;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class Session
+            {
+                public async Task<string> ReadAsync(WebSocket socket, CancellationToken ct)
+                {
+                    var buffer = new byte[4096];
+                    using var message = new MemoryStream();
+                    WebSocketReceiveResult result;
+                    do
+                    {
+                        result = await socket.ReceiveAsync(buffer, ct);
+                        message.Write(buffer, 0, result.Count);
+                    }
+                    while (!result.EndOfMessage);
+
+                    return Decode(message.ToArray());
+                }
+
+                private static string Decode(byte[] payload) => Encoding.UTF8.GetString(payload);
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source);
+    }
+
+    [Fact]
+    public async Task Text_echo_forwarding_only_end_of_message_is_reported_and_fixed()
+    {
+        const string source = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Text;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class EchoServer
+            {
+                async Task EchoAsync(WebSocket socket, CancellationToken ct)
+                {
+                    var buffer = new byte[4096];
+                    while (socket.State == WebSocketState.Open)
+                    {
+                        var result = await {|#0:socket.ReceiveAsync(new ArraySegment<byte>(buffer), ct)|};
+                        if (result.MessageType == WebSocketMessageType.Close)
+                        {
+                            await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, ct);
+                            return;
+                        }
+
+                        var text = {|#1:Encoding.UTF8.GetString(buffer, 0, result.Count)|};
+                        var reply = Encoding.UTF8.GetBytes("Echo: " + text);
+                        await socket.SendAsync(new ArraySegment<byte>(reply), result.MessageType, result.EndOfMessage, ct);
+                    }
+                }
+            }
+            """;
+        const string fixedSource = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Text;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class EchoServer
+            {
+                async Task EchoAsync(WebSocket socket, CancellationToken ct)
+                {
+                    var buffer = new byte[4096];
+                    while (socket.State == WebSocketState.Open)
+                    {
+                        var result = await socket.ReceiveAsync(new ArraySegment<byte>(buffer), ct);
+                        var messageLength = result.Count;
+                        while (!result.EndOfMessage)
+                        {
+                            if (messageLength == buffer.Length)
+                            {
+                                await socket.CloseOutputAsync(WebSocketCloseStatus.MessageTooBig, "Message too big", ct);
+                                return;
+                            }
+
+                            result = await socket.ReceiveAsync(new ArraySegment<byte>(buffer, messageLength, buffer.Length - messageLength), ct);
+                            messageLength += result.Count;
+                        }
+
+                        if (result.MessageType == WebSocketMessageType.Close)
+                        {
+                            await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, ct);
+                            return;
+                        }
+
+                        var text = Encoding.UTF8.GetString(buffer, 0, messageLength);
+                        var reply = Encoding.UTF8.GetBytes("Echo: " + text);
+                        await socket.SendAsync(new ArraySegment<byte>(reply), result.MessageType, result.EndOfMessage, ct);
+                    }
+                }
+            }
+            """;
+
+        await Verify.VerifyCodeFixAsync(source, fixedSource, TargetFramework.Net100, ProjectReferences.None,
+            Verify.Diagnostic().WithLocation(0).WithLocation(1).WithArguments("GetString"));
+    }
+
+    [Fact]
+    public async Task Echo_that_logs_the_text_and_forwards_the_received_bytes_is_silent()
+    {
+        const string source = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Text;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class LoggingRelay
+            {
+                async Task RelayAsync(WebSocket source, WebSocket target, CancellationToken ct)
+                {
+                    var buffer = new byte[4096];
+                    var result = await source.ReceiveAsync(new ArraySegment<byte>(buffer), ct);
+                    while (!result.CloseStatus.HasValue)
+                    {
+                        Console.WriteLine("Relayed: " + Encoding.UTF8.GetString(buffer, 0, result.Count));
+                        await target.SendAsync(new ArraySegment<byte>(buffer, 0, result.Count), result.MessageType, result.EndOfMessage, ct);
+                        result = await source.ReceiveAsync(new ArraySegment<byte>(buffer), ct);
+                    }
+                }
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source);
+    }
+
+    [Fact]
+    public async Task Text_echo_that_also_tests_end_of_message_is_silent()
+    {
+        const string source = """
+            using System;
+            using System.Net.WebSockets;
+            using System.Text;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class EchoServer
+            {
+                async Task EchoAsync(WebSocket socket, CancellationToken ct)
+                {
+                    var buffer = new byte[4096];
+                    while (socket.State == WebSocketState.Open)
+                    {
+                        var result = await socket.ReceiveAsync(new ArraySegment<byte>(buffer), ct);
+                        if (!result.EndOfMessage)
+                        {
+                            await socket.CloseOutputAsync(WebSocketCloseStatus.MessageTooBig, "One frame per message", ct);
+                            return;
+                        }
+
+                        var reply = Encoding.UTF8.GetBytes("Echo: " + Encoding.UTF8.GetString(buffer, 0, result.Count));
+                        await socket.SendAsync(new ArraySegment<byte>(reply), result.MessageType, result.EndOfMessage, ct);
+                    }
+                }
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source);
+    }
 }
