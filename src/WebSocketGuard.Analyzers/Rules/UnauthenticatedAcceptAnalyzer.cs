@@ -260,8 +260,9 @@ public sealed class UnauthenticatedAcceptAnalyzer : WebSocketAnalyzer
         return options is not null && options.Descendants().Any(o => o is IPropertyReferenceOperation { Property.Name: "AuthorizationData" });
     }
 
-    // A hub (or a base hub of the project) that reads the user, aborts the caller, or names a token or credential: a check
-    // of its own, typically in OnConnectedAsync. Read as syntax, since the hub may live in another file.
+    // A hub (or a base hub of the project) that reads the user, aborts the caller, or names a token, credential or
+    // authorization (so [Authorize] on some of its methods too): a check of its own. Read as syntax, since the hub may
+    // live in another file.
     private static bool HubChecksCaller(INamedTypeSymbol hub, System.Threading.CancellationToken cancellationToken)
     {
         for (var type = hub; type is not null && !type.DeclaringSyntaxReferences.IsEmpty; type = type.BaseType)

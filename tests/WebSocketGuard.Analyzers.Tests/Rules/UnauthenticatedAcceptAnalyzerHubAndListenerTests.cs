@@ -166,6 +166,7 @@ public class UnauthenticatedAcceptAnalyzerHubAndListenerTests
             app.MapHub<PlainHub>("/options", o => o.AuthorizationData.Add(new AuthorizeAttribute()));
             app.MapHub<PlainHub>("/polling", o => o.Transports = HttpTransportType.LongPolling);
             app.MapHub<CheckingHub>("/checking");
+            app.MapHub<MethodAuthorizedHub>("/methods");
 
             app.Run();
 
@@ -181,6 +182,14 @@ public class UnauthenticatedAcceptAnalyzerHubAndListenerTests
             public class PublicHub : Hub { }
 
             public class PlainHub : Hub { }
+
+            public class MethodAuthorizedHub : Hub
+            {
+                public Task Ping() => Clients.Caller.SendAsync("pong");
+
+                [Authorize(Roles = "admin")]
+                public Task Broadcast(string message) => Clients.All.SendAsync("message", message);
+            }
 
             public class CheckingHub : Hub
             {
