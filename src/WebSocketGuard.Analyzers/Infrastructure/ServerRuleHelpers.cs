@@ -222,6 +222,90 @@ internal static class ServerRuleHelpers
         return parent as IAwaitOperation;
     }
 
+    /// <summary>
+    /// <c>MapHub&lt;THub&gt;(...)</c> of ASP.NET Core SignalR: its endpoint accepts WebSockets (the hub's default
+    /// transport), so it is judged like an endpoint that accepts. <paramref name="hub"/>: the hub type.
+    /// </summary>
+    public static bool IsHubMapping(this IInvocationOperation invocation, WebSocketSymbols symbols, out INamedTypeSymbol? hub)
+    {
+        hub = null;
+        var method = invocation.TargetMethod;
+        if (method.Name != "MapHub"
+            || method.TypeArguments.Length != 1
+            || !SymbolEqualityComparer.Default.Equals(method.ContainingType, symbols.HubEndpointRouteBuilderExtensions))
+        {
+            return false;
+        }
+
+        hub = method.TypeArguments[0] as INamedTypeSymbol;
+        return hub is not null;
+    }
+
+    /// <summary>
+    /// The options lambda of a hub mapping (<c>MapHub&lt;T&gt;("/hub", o => ...)</c>); <paramref name="opaque"/> is true
+    /// when options are passed in a form the rule cannot read (a method group or a variable).
+    /// </summary>
+    public static IAnonymousFunctionOperation? HubOptions(IInvocationOperation map, WebSocketSymbols symbols, out bool opaque)
+    {
+        opaque = false;
+        foreach (var argument in map.Arguments)
+        {
+            if (argument.ArgumentKind != ArgumentKind.Explicit || argument.Parameter?.Type is not INamedTypeSymbol { DelegateInvokeMethod: { } invoke }
+                || invoke.Parameters.Length != 1
+                || !SymbolEqualityComparer.Default.Equals(invoke.Parameters[0].Type, symbols.HttpConnectionDispatcherOptions))
+            {
+                continue;
+            }
+
+            var value = argument.Value.WalkDownConversions();
+            if (value is IDelegateCreationOperation creation)
+            {
+                value = creation.Target;
+            }
+
+            if (value is IAnonymousFunctionOperation lambda)
+            {
+                return lambda;
+            }
+
+            opaque = !(value is ILiteralOperation or IDefaultValueOperation); // null or default: no options
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// False when the hub's options may leave WebSockets out: <c>Transports</c> set to anything but a constant that
+    /// includes <c>HttpTransportType.WebSockets</c>, or options the rule cannot read.
+    /// </summary>
+    public static bool HubTakesWebSockets(IInvocationOperation map, WebSocketSymbols symbols)
+    {
+        var options = HubOptions(map, symbols, out var opaque);
+        if (opaque)
+        {
+            return false;
+        }
+
+        foreach (var descendant in options?.Descendants() ?? System.Linq.Enumerable.Empty<IOperation>())
+        {
+            if (descendant is ISimpleAssignmentOperation { Target: IPropertyReferenceOperation { Property.Name: "Transports" } } assignment
+                && !(assignment.Value.ConstantValue is { HasValue: true, Value: { } value } && (System.Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture) & WebSocketsTransport) != 0))
+            {
+                return false;
+            }
+
+            if (descendant is ICompoundAssignmentOperation { Target: IPropertyReferenceOperation { Property.Name: "Transports" } })
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    // HttpTransportType.WebSockets.
+    private const long WebSocketsTransport = 1;
+
     /// <summary>The syntax kind helper for "is this inside that" on the same tree.</summary>
     public static bool Contains(this SyntaxNode container, IOperation operation)
         => container.SyntaxTree == operation.Syntax.SyntaxTree && container.Span.Contains(operation.Syntax.Span);

@@ -27,6 +27,8 @@ internal sealed partial class WebSocketSymbols
     public INamedTypeSymbol? Identity => Type("System.Security.Principal.IIdentity");
     public INamedTypeSymbol? Principal => Type("System.Security.Principal.IPrincipal");
     public INamedTypeSymbol? ClaimsPrincipal => Type("System.Security.Claims.ClaimsPrincipal");
+    public INamedTypeSymbol? HubEndpointRouteBuilderExtensions => Type("Microsoft.AspNetCore.Builder.HubEndpointRouteBuilderExtensions");
+    public INamedTypeSymbol? HttpConnectionDispatcherOptions => Type("Microsoft.AspNetCore.Http.Connections.HttpConnectionDispatcherOptions");
 
     public INamedTypeSymbol? Channel => Type("System.Threading.Channels.Channel");
     public INamedTypeSymbol? ChannelWriter => Type("System.Threading.Channels.ChannelWriter`1");

@@ -9,7 +9,8 @@ namespace WebSocketGuard.Analyzers;
 /// <summary>
 /// WSG2002: the application accepts WebSockets and nothing restricts the Origin: no <c>AllowedOrigins</c> entry
 /// (other than "*"), no options bound from configuration, no read of the Origin header. Reported at
-/// <c>UseWebSockets</c> (where the allow-list goes), or at each accept when there is none (HttpListener).
+/// <c>UseWebSockets</c> (where the allow-list goes), or, when there is none, at each accept (HttpListener) and each
+/// SignalR <c>MapHub</c>.
 /// Warning with cookie-based authentication, where cross-site WebSocket hijacking rides the user's session; Info otherwise.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
@@ -40,7 +41,10 @@ public sealed class OriginNotValidatedAnalyzer : WebSocketAnalyzer
         var invocation = (IInvocationOperation)context.Operation;
         var isUse = invocation.TargetMethod.Name == "UseWebSockets"
             && SymbolEqualityComparer.Default.Equals(invocation.TargetMethod.ContainingType, symbols.AspNetWebSocketMiddlewareExtensions);
-        if (!isUse && !invocation.IsAccept(symbols))
+        // A hub's WebSocket transport: CORS does not cover it, but SignalR runs the WebSocket middleware with the app's
+        // WebSocketOptions, so a configured AllowedOrigins (or UseWebSockets ahead of the endpoints) does.
+        var isHub = invocation.IsHubMapping(symbols, out _);
+        if (!isUse && !isHub && !invocation.IsAccept(symbols))
         {
             return;
         }
@@ -51,8 +55,15 @@ public sealed class OriginNotValidatedAnalyzer : WebSocketAnalyzer
             return;
         }
 
+        if (isHub && !ServerRuleHelpers.HubTakesWebSockets(invocation, symbols))
+        {
+            return;
+        }
+
         var cookies = facts.Value.CookieAuthentication;
-        var where = isUse ? "UseWebSockets has no AllowedOrigins" : "This WebSocket is accepted without checking the Origin header";
+        var where = isUse ? "UseWebSockets has no AllowedOrigins"
+            : isHub ? "This hub accepts WebSockets from any Origin (a CORS policy does not cover them) and no WebSocketOptions.AllowedOrigins is set"
+            : "This WebSocket is accepted without checking the Origin header";
         var message = cookies
             ? where + ": with cookie authentication any web site a user visits can open this socket as that user (cross-site WebSocket hijacking)"
             : where + ": any web site can open this socket from a visitor's browser";

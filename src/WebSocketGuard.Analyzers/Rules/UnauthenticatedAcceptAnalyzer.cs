@@ -12,7 +12,8 @@ namespace WebSocketGuard.Analyzers;
 /// <summary>
 /// WSG2001: a WebSocket accepted where nothing on the request's path demands a user. Judged where the path is
 /// visible: a minimal-API <c>Map*</c> lambda (its chain, group and attributes), a middleware lambda or class, a
-/// controller action, an <c>HttpListener</c> context taken in the same method. A fallback policy, a check of the user
+/// controller action, an <c>HttpListener</c> context taken in the same method (or handed from there to a method that
+/// accepts it), a SignalR <c>MapHub</c> (its hub's WebSocket transport). A fallback policy, a check of the user
 /// or a 401/403 before the accept, and an explicit <c>AllowAnonymous</c> all silence it.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
@@ -49,6 +50,22 @@ public sealed class UnauthenticatedAcceptAnalyzer : WebSocketAnalyzer
     private static void AnalyzeInvocation(OperationAnalysisContext context, WebSocketSymbols symbols, Lazy<ServerSyntaxFacts> facts)
     {
         var accept = (IInvocationOperation)context.Operation;
+        if (accept.IsHubMapping(symbols, out var hub))
+        {
+            if (!facts.Value.FallbackPolicy)
+            {
+                AnalyzeHubMapping(context, accept, hub!, symbols);
+            }
+
+            return;
+        }
+
+        if (IsListenerGetContext(accept, symbols))
+        {
+            AnalyzeListenerHandoff(context, accept, symbols, facts);
+            return;
+        }
+
         if (!accept.IsAccept(symbols))
         {
             if (ServerRuleHelpers.Implements(accept.TargetMethod.ReturnType, symbols.EndpointConventionBuilder) && !facts.Value.FallbackPolicy)
@@ -162,6 +179,104 @@ public sealed class UnauthenticatedAcceptAnalyzer : WebSocketAnalyzer
         {
             Report(context, accept, "the listener has no AuthenticationSchemes and the handler checks no user or token first", null, null);
         }
+    }
+
+    private static bool IsListenerGetContext(IInvocationOperation invocation, WebSocketSymbols symbols)
+        => invocation.TargetMethod.Name is "GetContext" or "GetContextAsync"
+           && SymbolEqualityComparer.Default.Equals(invocation.TargetMethod.ContainingType, symbols.HttpListener);
+
+    /// <summary>
+    /// <c>var context = await listener.GetContextAsync(); ProcessRequest(context);</c>: the context is handed to a method
+    /// of the project that accepts it. That method's body is read as syntax; any sign of a check anywhere in it (before
+    /// or after the accept) keeps the rule silent. Reported at the hand-off, where the listener's request loop is.
+    /// </summary>
+    private static void AnalyzeListenerHandoff(OperationAnalysisContext context, IInvocationOperation getContext, WebSocketSymbols symbols, Lazy<ServerSyntaxFacts> facts)
+    {
+        var consumer = ((IOperation?)getContext.AwaitOf() ?? getContext).WalkUpConversions(out _);
+        var function = getContext.EnclosingFunctionOrRoot();
+        if (consumer is not IVariableInitializerOperation { Parent: IVariableDeclaratorOperation { Symbol: var listenerContext } }
+            || function is null
+            || facts.Value.ListenerAuthenticates)
+        {
+            return;
+        }
+
+        foreach (var operation in function.Descendants())
+        {
+            if (operation is not IInvocationOperation { TargetMethod: { DeclaringSyntaxReferences.Length: 1 } handler } handoff
+                || handoff.Syntax.SpanStart < getContext.Syntax.SpanStart
+                || !handoff.Arguments.Any(a => a.Value.WalkDownConversions() is ILocalReferenceOperation local
+                    && SymbolEqualityComparer.Default.Equals(local.Local, listenerContext)
+                    && WebSocketSymbols.IsOrDerivesFrom(a.Parameter?.Type, symbols.HttpListenerContext)))
+            {
+                continue;
+            }
+
+            var body = handler.DeclaringSyntaxReferences[0].GetSyntax(context.CancellationToken);
+            if (!body.DescendantNodes().OfType<InvocationExpressionSyntax>().Any(i => i.Expression is MemberAccessExpressionSyntax { Name.Identifier.ValueText: ServerRuleHelpers.AcceptMethodName })
+                || body.DescendantTokens().Any(IsCheckToken)
+                || HasCheckBefore(handoff, function.Syntax, symbols))
+            {
+                continue;
+            }
+
+            context.ReportDiagnostic(Diagnostic.Create(
+                Rule,
+                handoff.Syntax.GetLocation(),
+                $"the listener has no AuthenticationSchemes and its handler '{handler.Name}' accepts without checking the user"));
+        }
+    }
+
+    /// <summary>
+    /// <c>MapHub&lt;THub&gt;(...)</c>: the hub endpoint accepts WebSockets, judged like a minimal-API endpoint (its chain,
+    /// group, fallback policy, earlier middleware), plus what only a hub has: <c>[Authorize]</c>/<c>[AllowAnonymous]</c>
+    /// on the hub class or a base class, <c>AuthorizationData</c> in the options, a check of the caller inside the hub.
+    /// </summary>
+    private static void AnalyzeHubMapping(OperationAnalysisContext context, IInvocationOperation map, INamedTypeSymbol hub, WebSocketSymbols symbols)
+    {
+        if (HasAuthorizationAttribute(hub, symbols)
+            || !ServerRuleHelpers.HubTakesWebSockets(map, symbols)
+            || HubOptionsRequireUser(map, symbols)
+            || HubChecksCaller(hub, context.CancellationToken)
+            || HasCheckBefore(map, map.Syntax, symbols, includeEarlierMiddleware: true)
+            || !IsUnprotectedEndpoint(map, symbols, out var chain))
+        {
+            return;
+        }
+
+        var properties = chain is null ? ImmutableDictionary<string, string?>.Empty : ImmutableDictionary<string, string?>.Empty.Add(FixProperty, FixRequireAuthorization);
+        context.ReportDiagnostic(Diagnostic.Create(
+            Rule,
+            map.Syntax.GetLocation(),
+            chain is null ? null : new[] { chain },
+            properties,
+            $"the hub endpoint has no RequireAuthorization() and its hub '{hub.Name}' has no [Authorize]"));
+    }
+
+    // MapHub<T>("/hub", o => o.AuthorizationData.Add(new AuthorizeAttribute())): SignalR adds it to the endpoint's metadata.
+    private static bool HubOptionsRequireUser(IInvocationOperation map, WebSocketSymbols symbols)
+    {
+        var options = ServerRuleHelpers.HubOptions(map, symbols, out _);
+        return options is not null && options.Descendants().Any(o => o is IPropertyReferenceOperation { Property.Name: "AuthorizationData" });
+    }
+
+    // A hub (or a base hub of the project) that reads the user, aborts the caller, or names a token, credential or
+    // authorization (so [Authorize] on some of its methods too): a check of its own. Read as syntax, since the hub may
+    // live in another file.
+    private static bool HubChecksCaller(INamedTypeSymbol hub, System.Threading.CancellationToken cancellationToken)
+    {
+        for (var type = hub; type is not null && !type.DeclaringSyntaxReferences.IsEmpty; type = type.BaseType)
+        {
+            foreach (var reference in type.DeclaringSyntaxReferences)
+            {
+                if (reference.GetSyntax(cancellationToken).DescendantTokens().Any(t => IsCheckToken(t) || t.ValueText == "Abort"))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
     }
 
     private static IOperation UnwrapAwait(IOperation value)

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace GoodCode.AuthenticatedServer;
@@ -57,6 +58,9 @@ public static class AuthenticatedSocketServer
                 context.Response.StatusCode = StatusCodes.Status400BadRequest;
             }
         });
+
+        // The hub's WebSocket transport goes through the same WebSocket middleware, so AllowedOrigins covers it too.
+        app.MapHub<NotificationsHub>("/hubs/notifications");
     }
 
     internal static async Task RunAsync(WebSocket socket, CancellationToken cancellationToken)
@@ -122,4 +126,11 @@ public sealed class TickerController : ControllerBase
         using var socket = await HttpContext.WebSockets.AcceptWebSocketAsync();
         await AuthenticatedSocketServer.RunAsync(socket, HttpContext.RequestAborted);
     }
+}
+
+/// <summary>A SignalR hub for signed-in users only.</summary>
+[Authorize]
+public sealed class NotificationsHub : Hub
+{
+    public Task Acknowledge(string notificationId) => Clients.Caller.SendAsync("acknowledged", notificationId);
 }
