@@ -135,29 +135,7 @@ public sealed class ReceiveLoopWithoutErrorHandlingAnalyzer : WebSocketAnalyzer
         }
 
         // Sending: a pump (queue drain) or a push loop that runs until it fails; a foreach/for over recipients is not one.
-        return isReceive || loop is IWhileLoopOperation || DrainsQueue(loop, symbols);
-    }
-
-    private static bool DrainsQueue(ILoopOperation loop, WebSocketSymbols symbols)
-    {
-        if (loop is IForEachLoopOperation { IsAsynchronous: true })
-        {
-            return true;
-        }
-
-        foreach (var operation in loop.DescendantsInFunction())
-        {
-            if (operation is IInvocationOperation call && call.TargetMethod.ContainingType is { } owner
-                && (SymbolEqualityComparer.Default.Equals(owner.OriginalDefinition, symbols.ChannelReader)
-                    || SymbolEqualityComparer.Default.Equals(owner.OriginalDefinition, symbols.BlockingCollection)
-                    || SymbolEqualityComparer.Default.Equals(owner.OriginalDefinition, symbols.ConcurrentQueue)
-                    || SymbolEqualityComparer.Default.Equals(owner.OriginalDefinition, symbols.Queue)))
-            {
-                return true;
-            }
-        }
-
-        return false;
+        return isReceive || loop is IWhileLoopOperation || loop.DrainsQueue(symbols);
     }
 
     /// <summary>Why the exception of code at <paramref name="operation"/> is lost, or null when someone may observe it.</summary>
