@@ -88,8 +88,9 @@ public sealed class UnawaitedOrConcurrentSendAnalyzer : WebSocketAnalyzer
         var fireAndForget = FindFireAndForgetFunction(send, context.ContainingSymbol, symbols);
         if (fireAndForget is not null)
         {
+            var failure = send.IsInsideWebSocketCatch(symbols) ? "" : " and a failed send escapes where nothing catches it";
             Report(context, send, KindFireAndForget, canAwait: false,
-                socketName, $"is awaited in {fireAndForget}, so no caller can await the send: calls overlap on one socket and a failed send escapes where nothing catches it; let callers await a Task, or send through a single writer");
+                socketName, $"is awaited in {fireAndForget}, so no caller can await the send: calls overlap on one socket{failure}; let callers await a Task, or send through a single writer");
         }
     }
 
@@ -113,7 +114,9 @@ public sealed class UnawaitedOrConcurrentSendAnalyzer : WebSocketAnalyzer
                     return null;
                 }
 
-                description = lambda.Parent is IDelegateCreationOperation { Type: { } delegateType }
+                var delegateType = (lambda.Parent as IDelegateCreationOperation)?.Type
+                    ?? lambda.SemanticModel?.GetTypeInfo(lambda.Syntax).ConvertedType;
+                description = delegateType is { TypeKind: TypeKind.Delegate }
                     ? $"an async lambda given as a void '{delegateType.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat)}'"
                     : "an async lambda given as a void delegate";
                 break;

@@ -921,6 +921,34 @@ public class UnawaitedOrConcurrentSendAnalyzerTests
     }
 
     [Fact]
+    public async Task Async_void_helper_that_catches_its_failure_is_still_reported_for_the_overlap()
+    {
+        const string source = Usings + """
+            sealed class StatusReporter
+            {
+                private readonly ClientWebSocket _socket = new();
+
+                public void Report(string status) => Send(Encoding.UTF8.GetBytes(status));
+
+                private async void Send(byte[] payload)
+                {
+                    try
+                    {
+                        await {|#0:_socket.SendAsync(payload, WebSocketMessageType.Text, true, CancellationToken.None)|};
+                    }
+                    catch (WebSocketException e)
+                    {
+                        Console.Error.WriteLine(e.Message);
+                    }
+                }
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source, expected: Verify.Diagnostic().WithLocation(0).WithArguments(
+            "_socket", "is awaited in the async void method 'Send', so no caller can await the send: calls overlap on one socket; let callers await a Task, or send through a single writer"));
+    }
+
+    [Fact]
     public async Task Async_lambda_given_to_a_void_callback_is_reported()
     {
         // The receive loop calls the handler and moves on at its first await: replies overlap each other and SendAsync.
