@@ -56,7 +56,7 @@ public sealed class UnawaitedOrConcurrentSendAnalyzer : WebSocketAnalyzer
         var socketName = send.Instance?.Syntax is { } instanceSyntax ? instanceSyntax.ToString() : "the socket";
         if (send.IsDiscarded())
         {
-            Report(context, send, KindDiscarded, CanAwait(send, context.ContainingSymbol),
+            Report(context, send, KindDiscarded, CanAwaitWithoutNewFinding(send, context.ContainingSymbol, symbols),
                 socketName, "is not awaited: a failed send goes unnoticed and the next send can overlap it");
             return;
         }
@@ -66,7 +66,7 @@ public sealed class UnawaitedOrConcurrentSendAnalyzer : WebSocketAnalyzer
             && declarator.Parent is IVariableDeclarationOperation { Declarators.Length: 1 }
             && !IsRead(send.GetRoot(), local))
         {
-            Report(context, send, KindStoredNeverAwaited, CanAwait(send, context.ContainingSymbol),
+            Report(context, send, KindStoredNeverAwaited, CanAwaitWithoutNewFinding(send, context.ContainingSymbol, symbols),
                 socketName, $"is stored in '{local.Name}' and never awaited: a failed send goes unnoticed and the next send can overlap it");
             return;
         }
@@ -97,9 +97,11 @@ public sealed class UnawaitedOrConcurrentSendAnalyzer : WebSocketAnalyzer
     // The async void method or void-delegate async lambda an awaited send runs in, described for the message; null when
     // the function is an event handler, the socket is the function's own local, the send is gated, or it is a pump.
     private static string? FindFireAndForgetFunction(IInvocationOperation send, ISymbol containingSymbol, WebSocketSymbols symbols)
+        => send.AwaitOf() is null ? null : DescribeFireAndForgetFunction(send, containingSymbol, symbols);
+
+    private static string? DescribeFireAndForgetFunction(IInvocationOperation send, ISymbol containingSymbol, WebSocketSymbols symbols)
     {
-        if (send.AwaitOf() is null
-            || send.EnclosingMethod(containingSymbol) is not { IsAsync: true, ReturnsVoid: true } function)
+        if (send.EnclosingMethod(containingSymbol) is not { IsAsync: true, ReturnsVoid: true } function)
         {
             return null;
         }
@@ -426,6 +428,11 @@ public sealed class UnawaitedOrConcurrentSendAnalyzer : WebSocketAnalyzer
 
         return false;
     }
+
+    // Awaiting a send inside fire-and-forget async void code only trades this finding for the async void one.
+    private static bool CanAwaitWithoutNewFinding(IInvocationOperation send, ISymbol containingSymbol, WebSocketSymbols symbols)
+        => CanAwait(send, containingSymbol)
+           && (send.IsSerialised(symbols) || DescribeFireAndForgetFunction(send, containingSymbol, symbols) is null);
 
     private static bool CanAwait(IOperation send, ISymbol containingSymbol)
     {

@@ -142,6 +142,87 @@ public class UnawaitedOrConcurrentSendAnalyzerTests
     }
 
     [Fact]
+    public async Task Discarded_send_in_an_async_void_helper_is_not_given_the_await_fix()
+    {
+        // Awaiting it there would only trade this finding for the async void one.
+        const string source = Usings + """
+            sealed class Notifier
+            {
+                private readonly ClientWebSocket _socket = new();
+
+                public async Task ConnectAsync(Uri uri, CancellationToken ct)
+                {
+                    await _socket.ConnectAsync(uri, ct);
+                    Notify("hello");
+                }
+
+                private async void Notify(string text)
+                {
+                    await Task.Yield();
+                    {|#0:_socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, CancellationToken.None)|};
+                }
+            }
+            """;
+
+        var test = Verify.Create();
+        test.TestCode = source;
+        test.FixedCode = source;
+        test.ExpectedDiagnostics.Add(Verify.Diagnostic().WithLocation(0).WithArguments("_socket", NotAwaited));
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task Discarded_send_in_a_gated_async_void_helper_is_awaited()
+    {
+        const string source = Usings + """
+            sealed class Notifier
+            {
+                private readonly ClientWebSocket _socket = new();
+                private readonly SemaphoreSlim _gate = new(1, 1);
+
+                public void Notify(string text) => NotifyCore(text);
+
+                private async void NotifyCore(string text)
+                {
+                    await _gate.WaitAsync();
+                    try
+                    {
+                        {|#0:_socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, CancellationToken.None)|};
+                    }
+                    finally
+                    {
+                        _gate.Release();
+                    }
+                }
+            }
+            """;
+        const string fixedSource = Usings + """
+            sealed class Notifier
+            {
+                private readonly ClientWebSocket _socket = new();
+                private readonly SemaphoreSlim _gate = new(1, 1);
+
+                public void Notify(string text) => NotifyCore(text);
+
+                private async void NotifyCore(string text)
+                {
+                    await _gate.WaitAsync();
+                    try
+                    {
+                        await _socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, CancellationToken.None);
+                    }
+                    finally
+                    {
+                        _gate.Release();
+                    }
+                }
+            }
+            """;
+
+        await Verify.VerifyCodeFixAsync(source, fixedSource, expected: Verify.Diagnostic().WithLocation(0).WithArguments("_socket", NotAwaited));
+    }
+
+    [Fact]
     public async Task Synchronous_wrapper_that_drops_the_task_is_reported_without_fix()
     {
         const string source = Usings + """
