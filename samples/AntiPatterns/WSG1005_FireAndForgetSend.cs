@@ -12,6 +12,15 @@ public sealed class ChatRoomClient
         _socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, CancellationToken.None);
     }
 
+    // async void: the send inside is awaited, but nobody can await Notify, so two joins overlap on the socket
+    // and a failed send escapes to the thread pool.
+    public void Join(string room) => Notify("join:" + room);
+
+    private async void Notify(string text)
+    {
+        await _socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, CancellationToken.None);
+    }
+
     // Replays history "faster" by sending everything at once on the same socket.
     public Task ReplayAsync(IEnumerable<string> history, CancellationToken cancellationToken)
         => Task.WhenAll(history.Select(line =>

@@ -228,6 +228,29 @@ internal static class ClientRuleHelpers
         return null;
     }
 
+    /// <summary>True for an <c>await foreach</c>, or a loop that takes items from a channel, blocking collection or queue.</summary>
+    public static bool DrainsQueue(this ILoopOperation loop, WebSocketSymbols symbols)
+    {
+        if (loop is IForEachLoopOperation { IsAsynchronous: true })
+        {
+            return true;
+        }
+
+        foreach (var operation in loop.DescendantsInFunction())
+        {
+            if (operation is IInvocationOperation { TargetMethod.ContainingType: { } owner }
+                && (SymbolEqualityComparer.Default.Equals(owner.OriginalDefinition, symbols.ChannelReader)
+                    || SymbolEqualityComparer.Default.Equals(owner.OriginalDefinition, symbols.BlockingCollection)
+                    || SymbolEqualityComparer.Default.Equals(owner.OriginalDefinition, symbols.ConcurrentQueue)
+                    || SymbolEqualityComparer.Default.Equals(owner.OriginalDefinition, symbols.Queue)))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>True for <c>lock</c>, <c>SemaphoreSlim.Wait[Async]</c> or <c>Monitor.Enter</c> in the function around the operation: sends are serialised.</summary>
     public static bool IsSerialised(this IOperation operation, WebSocketSymbols symbols)
     {

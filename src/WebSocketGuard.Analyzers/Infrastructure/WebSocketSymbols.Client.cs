@@ -15,6 +15,7 @@ internal sealed partial class WebSocketSymbols
     public INamedTypeSymbol? Monitor => Type("System.Threading.Monitor");
     public INamedTypeSymbol? ValueTaskOfT => Type("System.Threading.Tasks.ValueTask`1");
     public INamedTypeSymbol? Exception => Type("System.Exception");
+    public INamedTypeSymbol? EventArgs => Type("System.EventArgs");
     public INamedTypeSymbol? OperationCanceledException => Type("System.OperationCanceledException");
     public INamedTypeSymbol? Random => Type("System.Random");
     public INamedTypeSymbol? Math => Type("System.Math");

@@ -143,7 +143,7 @@ public sealed class ReceiveLoopWithoutErrorHandlingAnalyzer : WebSocketAnalyzer
         }
 
         // Sending: a pump (queue drain) or a push loop that runs until it fails; a foreach/for over recipients is not one.
-        return isReceive || loop is IWhileLoopOperation || DrainsQueue(loop, symbols);
+        return isReceive || loop is IWhileLoopOperation || loop.DrainsQueue(symbols);
     }
 
     // 'async void Next() { var r = await ws.ReceiveAsync(...); ...; Next(); }': a receive loop written as recursion.
@@ -154,28 +154,6 @@ public sealed class ReceiveLoopWithoutErrorHandlingAnalyzer : WebSocketAnalyzer
            && !invocation.IsInsideWebSocketCatch(symbols)
            && invocation.EnclosingFunction() is not IAnonymousFunctionOperation
            && ReceiveLoopHelpers.CallsItselfAfter(invocation, invocation.EnclosingFunction() ?? invocation.GetRoot(), invocation.EnclosingMethod(containingSymbol));
-
-    private static bool DrainsQueue(ILoopOperation loop, WebSocketSymbols symbols)
-    {
-        if (loop is IForEachLoopOperation { IsAsynchronous: true })
-        {
-            return true;
-        }
-
-        foreach (var operation in loop.DescendantsInFunction())
-        {
-            if (operation is IInvocationOperation call && call.TargetMethod.ContainingType is { } owner
-                && (SymbolEqualityComparer.Default.Equals(owner.OriginalDefinition, symbols.ChannelReader)
-                    || SymbolEqualityComparer.Default.Equals(owner.OriginalDefinition, symbols.BlockingCollection)
-                    || SymbolEqualityComparer.Default.Equals(owner.OriginalDefinition, symbols.ConcurrentQueue)
-                    || SymbolEqualityComparer.Default.Equals(owner.OriginalDefinition, symbols.Queue)))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
 
     /// <summary>Why the exception of code at <paramref name="operation"/> is lost, or null when someone may observe it.</summary>
     private static string? LosesException(

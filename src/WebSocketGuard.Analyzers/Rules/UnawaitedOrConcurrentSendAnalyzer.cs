@@ -19,6 +19,9 @@ public sealed class UnawaitedOrConcurrentSendAnalyzer : WebSocketAnalyzer
     public const string KindStoredNeverAwaited = "StoredNeverAwaited";
     public const string KindConcurrent = "Concurrent";
 
+    /// <summary>An awaited send inside an async void method or a void-delegate async lambda, which nobody can await.</summary>
+    public const string KindFireAndForget = "FireAndForgetFunction";
+
     /// <summary>"true" when the send sits in an async function (or top-level code), so <c>await</c> can be added.</summary>
     public const string CanAwaitProperty = "CanAwait";
 
@@ -53,7 +56,7 @@ public sealed class UnawaitedOrConcurrentSendAnalyzer : WebSocketAnalyzer
         var socketName = send.Instance?.Syntax is { } instanceSyntax ? instanceSyntax.ToString() : "the socket";
         if (send.IsDiscarded())
         {
-            Report(context, send, KindDiscarded, CanAwait(send, context.ContainingSymbol),
+            Report(context, send, KindDiscarded, CanAwaitWithoutNewFinding(send, context.ContainingSymbol, symbols),
                 socketName, "is not awaited: a failed send goes unnoticed and the next send can overlap it");
             return;
         }
@@ -63,23 +66,248 @@ public sealed class UnawaitedOrConcurrentSendAnalyzer : WebSocketAnalyzer
             && declarator.Parent is IVariableDeclarationOperation { Declarators.Length: 1 }
             && !IsRead(send.GetRoot(), local))
         {
-            Report(context, send, KindStoredNeverAwaited, CanAwait(send, context.ContainingSymbol),
+            Report(context, send, KindStoredNeverAwaited, CanAwaitWithoutNewFinding(send, context.ContainingSymbol, symbols),
                 socketName, $"is stored in '{local.Name}' and never awaited: a failed send goes unnoticed and the next send can overlap it");
             return;
         }
 
-        var socket = send.Instance.GetReferencedSymbol();
-        if (socket is null || send.IsSerialised(symbols))
+        if (send.IsSerialised(symbols))
         {
             return;
         }
 
-        var concurrency = FindConcurrency(send, socket, symbols);
+        var socket = send.Instance.GetReferencedSymbol();
+        var concurrency = socket is null ? null : FindConcurrency(send, socket, symbols);
         if (concurrency is not null)
         {
             Report(context, send, KindConcurrent, canAwait: false,
                 socketName, concurrency + ": a WebSocket allows one send at a time; send in sequence or through a single writer");
+            return;
         }
+
+        var fireAndForget = FindFireAndForgetFunction(send, context.ContainingSymbol, symbols);
+        if (fireAndForget is not null)
+        {
+            var failure = send.IsInsideWebSocketCatch(symbols) ? "" : " and a failed send escapes where nothing catches it";
+            Report(context, send, KindFireAndForget, canAwait: false,
+                socketName, $"is awaited in {fireAndForget}, so no caller can await the send: calls overlap on one socket{failure}; let callers await a Task, or send through a single writer");
+        }
+    }
+
+    // The async void method or void-delegate async lambda an awaited send runs in, described for the message; null when
+    // the function is an event handler, the socket is the function's own local, the send is gated, or it is a pump.
+    private static string? FindFireAndForgetFunction(IInvocationOperation send, ISymbol containingSymbol, WebSocketSymbols symbols)
+        => send.AwaitOf() is null ? null : DescribeFireAndForgetFunction(send, containingSymbol, symbols);
+
+    private static string? DescribeFireAndForgetFunction(IInvocationOperation send, ISymbol containingSymbol, WebSocketSymbols symbols)
+    {
+        if (send.EnclosingMethod(containingSymbol) is not { IsAsync: true, ReturnsVoid: true } function)
+        {
+            return null;
+        }
+
+        var functionOperation = send.EnclosingFunction();
+        string description;
+        switch (functionOperation)
+        {
+            case IAnonymousFunctionOperation lambda:
+                if (IsEventHandlerShaped(function, symbols) && !IsTimersTimerElapsedHandler(lambda, symbols))
+                {
+                    return null;
+                }
+
+                var delegateType = (lambda.Parent as IDelegateCreationOperation)?.Type
+                    ?? lambda.SemanticModel?.GetTypeInfo(lambda.Syntax).ConvertedType;
+                description = delegateType is { TypeKind: TypeKind.Delegate }
+                    ? $"an async lambda given as a void '{delegateType.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat)}'"
+                    : "an async lambda given as a void delegate";
+                break;
+
+            case ILocalFunctionOperation:
+                if (IsEventHandlerShaped(function, symbols))
+                {
+                    return null;
+                }
+
+                description = $"the async void local function '{function.Name}'";
+                break;
+
+            default:
+                // A signature someone else declared (override, interface, event handler) cannot become async Task.
+                if (function.MethodKind != MethodKind.Ordinary || function.IsOverride
+                    || IsInterfaceImplementation(function) || IsEventHandlerShaped(function, symbols))
+                {
+                    return null;
+                }
+
+                description = $"the async void method '{function.Name}'";
+                break;
+        }
+
+        if (!IsSharedSocket(send.Instance, functionOperation)
+            || IsInPump(send, function, symbols)
+            || IsInAwaitedUsing(send))
+        {
+            return null;
+        }
+
+        return description;
+    }
+
+    // (object sender, SomethingEventArgs e): async void is the only way to write it (VSTHRD100's exception too), and a UI
+    // handler's failure reaches the dispatcher rather than vanishing.
+    private static bool IsEventHandlerShaped(IMethodSymbol function, WebSocketSymbols symbols)
+    {
+        if (function.Parameters.Length != 2 || function.Parameters[0].Type.SpecialType != SpecialType.System_Object)
+        {
+            return false;
+        }
+
+        var args = function.Parameters[1].Type;
+
+        // WinRT event args (RoutedEventArgs in UWP/WinUI) do not derive from System.EventArgs.
+        return WebSocketSymbols.IsOrDerivesFrom(args, symbols.EventArgs)
+            || args.Name.EndsWith("EventArgs", System.StringComparison.Ordinal);
+    }
+
+    // System.Timers.Timer raises Elapsed on the thread pool, again even while a handler is still running: the heartbeat
+    // sends overlap and an async void failure there ends the process.
+    private static bool IsTimersTimerElapsedHandler(IAnonymousFunctionOperation lambda, WebSocketSymbols symbols)
+    {
+        var consumer = lambda.WalkUpConversions(out _);
+        if (consumer is IDelegateCreationOperation creation)
+        {
+            consumer = creation.WalkUpConversions(out _);
+        }
+
+        return consumer is IEventAssignmentOperation { EventReference: IEventReferenceOperation { Event: { Name: "Elapsed" } elapsed } }
+            && WebSocketSymbols.IsOrDerivesFrom(elapsed.ContainingType, symbols.TimersTimer);
+    }
+
+    private static bool IsInterfaceImplementation(IMethodSymbol method)
+    {
+        if (!method.ExplicitInterfaceImplementations.IsEmpty)
+        {
+            return true;
+        }
+
+        if (method.ContainingType is not { } type || method.DeclaredAccessibility != Accessibility.Public)
+        {
+            return false;
+        }
+
+        foreach (var @interface in type.AllInterfaces)
+        {
+            foreach (var member in @interface.GetMembers(method.Name))
+            {
+                if (SymbolEqualityComparer.Default.Equals(type.FindImplementationForInterfaceMember(member), method))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    // A socket reached through a field, a property, a parameter or a captured local outlives the call; a local the
+    // function declares is its own. An instance the code cannot trace (a method's result) stays silent.
+    private static bool IsSharedSocket(IOperation? instance, IOperation? functionOperation)
+    {
+        var current = instance?.WalkDownConversions();
+        while (true)
+        {
+            switch (current)
+            {
+                case IFieldReferenceOperation { Instance: { } owner } when owner is not IInstanceReferenceOperation:
+                    current = owner.WalkDownConversions();
+                    continue;
+                case IPropertyReferenceOperation { Instance: { } owner } when owner is not IInstanceReferenceOperation:
+                    current = owner.WalkDownConversions();
+                    continue;
+                case IArrayElementReferenceOperation element:
+                    current = element.ArrayReference.WalkDownConversions();
+                    continue;
+                case IFieldReferenceOperation or IPropertyReferenceOperation or IInstanceReferenceOperation or IParameterReferenceOperation:
+                    return true;
+                case ILocalReferenceOperation local:
+                    return functionOperation is not null && !local.Local.IsDeclaredWithin(functionOperation.Syntax);
+                default:
+                    return false;
+            }
+        }
+    }
+
+    // A loop that runs for the connection's life (while, do, for(;;), await foreach, a queue drain) or a method that
+    // calls itself again is the socket's pump, started once; its lost failures are WSG1001's.
+    private static bool IsInPump(IInvocationOperation send, IMethodSymbol function, WebSocketSymbols symbols)
+    {
+        foreach (var ancestor in send.AncestorsInFunction())
+        {
+            switch (ancestor)
+            {
+                case IWhileLoopOperation:
+                case IForLoopOperation { Condition: null }:
+                case ILoopOperation loop when loop.DrainsQueue(symbols):
+                    return true;
+            }
+        }
+
+        var body = send.EnclosingFunction() ?? send.GetRoot();
+        foreach (var operation in body.DescendantsInFunction())
+        {
+            if (operation is IInvocationOperation call
+                && SymbolEqualityComparer.Default.Equals(call.TargetMethod.OriginalDefinition, function.OriginalDefinition))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    // 'using (await _lock.LockAsync())': a releaser acquired asynchronously around the send is an async lock.
+    private static bool IsInAwaitedUsing(IOperation send)
+    {
+        foreach (var ancestor in send.AncestorsInFunction())
+        {
+            if (ancestor is IUsingOperation @using && ContainsAwait(@using.Resources))
+            {
+                return true;
+            }
+
+            // 'using var releaser = await ...;' declares in the block, not around the send: look at earlier siblings.
+            if (ancestor is IBlockOperation block)
+            {
+                foreach (var statement in block.Operations)
+                {
+                    if (statement.Syntax.SpanStart >= send.Syntax.SpanStart)
+                    {
+                        break;
+                    }
+
+                    if (statement is IUsingDeclarationOperation earlier && ContainsAwait(earlier.DeclarationGroup))
+                    {
+                        return true;
+                    }
+                }
+            }
+        }
+
+        return false;
+    }
+
+    private static bool ContainsAwait(IOperation operation)
+    {
+        foreach (var descendant in operation.DescendantsAndSelf())
+        {
+            if (descendant is IAwaitOperation)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     // Describes how this send runs together with other sends on the same socket, or null.
@@ -200,6 +428,11 @@ public sealed class UnawaitedOrConcurrentSendAnalyzer : WebSocketAnalyzer
 
         return false;
     }
+
+    // Awaiting a send inside fire-and-forget async void code only trades this finding for the async void one.
+    private static bool CanAwaitWithoutNewFinding(IInvocationOperation send, ISymbol containingSymbol, WebSocketSymbols symbols)
+        => CanAwait(send, containingSymbol)
+           && (send.IsSerialised(symbols) || DescribeFireAndForgetFunction(send, containingSymbol, symbols) is null);
 
     private static bool CanAwait(IOperation send, ISymbol containingSymbol)
     {

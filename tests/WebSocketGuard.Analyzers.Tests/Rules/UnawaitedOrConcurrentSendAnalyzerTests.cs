@@ -142,6 +142,87 @@ public class UnawaitedOrConcurrentSendAnalyzerTests
     }
 
     [Fact]
+    public async Task Discarded_send_in_an_async_void_helper_is_not_given_the_await_fix()
+    {
+        // Awaiting it there would only trade this finding for the async void one.
+        const string source = Usings + """
+            sealed class Notifier
+            {
+                private readonly ClientWebSocket _socket = new();
+
+                public async Task ConnectAsync(Uri uri, CancellationToken ct)
+                {
+                    await _socket.ConnectAsync(uri, ct);
+                    Notify("hello");
+                }
+
+                private async void Notify(string text)
+                {
+                    await Task.Yield();
+                    {|#0:_socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, CancellationToken.None)|};
+                }
+            }
+            """;
+
+        var test = Verify.Create();
+        test.TestCode = source;
+        test.FixedCode = source;
+        test.ExpectedDiagnostics.Add(Verify.Diagnostic().WithLocation(0).WithArguments("_socket", NotAwaited));
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task Discarded_send_in_a_gated_async_void_helper_is_awaited()
+    {
+        const string source = Usings + """
+            sealed class Notifier
+            {
+                private readonly ClientWebSocket _socket = new();
+                private readonly SemaphoreSlim _gate = new(1, 1);
+
+                public void Notify(string text) => NotifyCore(text);
+
+                private async void NotifyCore(string text)
+                {
+                    await _gate.WaitAsync();
+                    try
+                    {
+                        {|#0:_socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, CancellationToken.None)|};
+                    }
+                    finally
+                    {
+                        _gate.Release();
+                    }
+                }
+            }
+            """;
+        const string fixedSource = Usings + """
+            sealed class Notifier
+            {
+                private readonly ClientWebSocket _socket = new();
+                private readonly SemaphoreSlim _gate = new(1, 1);
+
+                public void Notify(string text) => NotifyCore(text);
+
+                private async void NotifyCore(string text)
+                {
+                    await _gate.WaitAsync();
+                    try
+                    {
+                        await _socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, CancellationToken.None);
+                    }
+                    finally
+                    {
+                        _gate.Release();
+                    }
+                }
+            }
+            """;
+
+        await Verify.VerifyCodeFixAsync(source, fixedSource, expected: Verify.Diagnostic().WithLocation(0).WithArguments("_socket", NotAwaited));
+    }
+
+    [Fact]
     public async Task Synchronous_wrapper_that_drops_the_task_is_reported_without_fix()
     {
         const string source = Usings + """
@@ -879,6 +960,445 @@ public class UnawaitedOrConcurrentSendAnalyzerTests
         test.TestCode = source;
         test.FixedCode = fixedSource;
         test.CodeActionEquivalenceKey = Fix.EquivalenceKey;
+        test.ExpectedDiagnostics.Add(Expected(0));
+        await test.RunAsync();
+    }
+
+    private const string FireAndForget = "so no caller can await the send: calls overlap on one socket and a failed send escapes where nothing catches it; let callers await a Task, or send through a single writer";
+
+    [Theory]
+    [InlineData(TargetFramework.Net80)]
+    [InlineData(TargetFramework.Net100)]
+    public async Task Async_void_helper_sending_on_a_field_is_reported_without_fix(TargetFramework framework)
+    {
+        // Each Request/Identify call starts a send nobody waits for; two of them overlap on the one socket.
+        const string source = Usings + """
+            sealed class ObsClient
+            {
+                private readonly ClientWebSocket _client = new();
+
+                public async Task ConnectAsync(Uri uri, CancellationToken ct)
+                {
+                    await _client.ConnectAsync(uri, ct);
+                    Send("{\"op\":1}");
+                }
+
+                public void Request(string requestType) => Send("{\"op\":6,\"d\":\"" + requestType + "\"}");
+
+                private async void Send(string json)
+                {
+                    if (_client.State != WebSocketState.Open) return;
+                    var bytes = new ArraySegment<byte>(Encoding.UTF8.GetBytes(json));
+                    await {|#0:_client.SendAsync(bytes, WebSocketMessageType.Text, true, CancellationToken.None)|}.ConfigureAwait(false);
+                }
+            }
+            """;
+
+        var test = Verify.Create(framework);
+        test.TestCode = source;
+        test.FixedCode = source;
+        test.ExpectedDiagnostics.Add(Verify.Diagnostic().WithLocation(0).WithArguments("_client", "is awaited in the async void method 'Send', " + FireAndForget));
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task Async_void_helper_that_catches_its_failure_is_still_reported_for_the_overlap()
+    {
+        const string source = Usings + """
+            sealed class StatusReporter
+            {
+                private readonly ClientWebSocket _socket = new();
+
+                public void Report(string status) => Send(Encoding.UTF8.GetBytes(status));
+
+                private async void Send(byte[] payload)
+                {
+                    try
+                    {
+                        await {|#0:_socket.SendAsync(payload, WebSocketMessageType.Text, true, CancellationToken.None)|};
+                    }
+                    catch (WebSocketException e)
+                    {
+                        Console.Error.WriteLine(e.Message);
+                    }
+                }
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source, expected: Verify.Diagnostic().WithLocation(0).WithArguments(
+            "_socket", "is awaited in the async void method 'Send', so no caller can await the send: calls overlap on one socket; let callers await a Task, or send through a single writer"));
+    }
+
+    [Fact]
+    public async Task Async_lambda_given_to_a_void_callback_is_reported()
+    {
+        // The receive loop calls the handler and moves on at its first await: replies overlap each other and SendAsync.
+        const string source = Usings + """
+            sealed class RpcConnection
+            {
+                private ClientWebSocket _socket = new();
+
+                public async Task StartAsync(Uri uri, CancellationToken ct)
+                {
+                    await _socket.ConnectAsync(uri, ct);
+                    await ReceiveAsync(async message =>
+                    {
+                        var reply = Encoding.UTF8.GetBytes("ack:" + message);
+                        await {|#0:_socket.SendAsync(reply, WebSocketMessageType.Text, true, CancellationToken.None)|};
+                    }, ct);
+                }
+
+                public async Task SendAsync(string text, CancellationToken ct)
+                    => await _socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, ct);
+
+                private async Task ReceiveAsync(Action<string> handleMessage, CancellationToken ct)
+                {
+                    var buffer = new byte[4096];
+                    while (_socket.State == WebSocketState.Open)
+                    {
+                        var result = await _socket.ReceiveAsync(buffer, ct);
+                        handleMessage(Encoding.UTF8.GetString(buffer, 0, result.Count));
+                    }
+                }
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source, expected: Verify.Diagnostic().WithLocation(0).WithArguments("_socket", "is awaited in an async lambda given as a void 'Action<string>', " + FireAndForget));
+    }
+
+    [Fact]
+    public async Task Async_lambdas_given_to_foreach_timer_and_project_delegates_are_reported()
+    {
+        const string source = Usings + """
+            delegate void MessageHandler(string message);
+
+            sealed class Feed : IDisposable
+            {
+                private static readonly byte[] Ping = Encoding.UTF8.GetBytes("ping");
+                private readonly WebSocket _socket;
+                private readonly Timer _heartbeat;
+                private readonly System.Timers.Timer _keepAlive = new(30_000);
+
+                public event MessageHandler? Echo;
+
+                public Feed(WebSocket socket)
+                {
+                    _socket = socket;
+                    _heartbeat = new Timer(async _ => await {|#0:_socket.SendAsync(Ping, WebSocketMessageType.Text, true, CancellationToken.None)|}, null, 0, 15_000);
+                    _keepAlive.Elapsed += async (sender, e) => await {|#1:_socket.SendAsync(Ping, WebSocketMessageType.Text, true, CancellationToken.None)|};
+                    Echo += async message => await {|#2:_socket.SendAsync(Encoding.UTF8.GetBytes(message), WebSocketMessageType.Text, true, default)|};
+                }
+
+                public static void SendAll(WebSocket socket, List<string> messages)
+                    => messages.ForEach(async m => await {|#3:socket.SendAsync(Encoding.UTF8.GetBytes(m), WebSocketMessageType.Text, true, default)|});
+
+                public void Dispose()
+                {
+                    _heartbeat.Dispose();
+                    _keepAlive.Dispose();
+                }
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source, expected: new[] { Expected(0), Expected(1), Expected(2), Expected(3) });
+    }
+
+    [Fact]
+    public async Task Async_void_local_function_and_static_helper_on_a_handed_in_socket_are_reported()
+    {
+        const string source = Usings + """
+            static class Replies
+            {
+                public static async Task ServeAsync(WebSocket socket, CancellationToken ct)
+                {
+                    var buffer = new byte[1024];
+                    while (true)
+                    {
+                        var result = await socket.ReceiveAsync(buffer, ct);
+                        if (result.MessageType == WebSocketMessageType.Close) return;
+                        Reply(result.Count);
+                        SendText(socket, "received");
+                    }
+
+                    async void Reply(int count)
+                        => await {|#0:socket.SendAsync(BitConverter.GetBytes(count), WebSocketMessageType.Binary, true, ct)|};
+                }
+
+                private static async void SendText(WebSocket socket, string text)
+                {
+                    await {|#1:socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, CancellationToken.None)|};
+                }
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source, expected: new[]
+        {
+            Verify.Diagnostic().WithLocation(0).WithArguments("socket", "is awaited in the async void local function 'Reply', " + FireAndForget),
+            Verify.Diagnostic().WithLocation(1).WithArguments("socket", "is awaited in the async void method 'SendText', " + FireAndForget),
+        });
+    }
+
+    [Fact]
+    public async Task Async_lambda_in_a_parallel_loop_is_reported_once_as_concurrent()
+    {
+        const string source = Usings + """
+            sealed class Uploader
+            {
+                private readonly ClientWebSocket _socket = new();
+
+                public void Upload(IEnumerable<byte[]> chunks)
+                    => Parallel.ForEach(chunks, async chunk => await {|#0:_socket.SendAsync(chunk, WebSocketMessageType.Binary, true, default)|});
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source, expected: Verify.Diagnostic().WithLocation(0).WithArguments("_socket", "runs in a Parallel loop body on one socket: a WebSocket allows one send at a time; send in sequence or through a single writer"));
+    }
+
+    [Fact]
+    public async Task Event_handlers_with_sender_and_args_are_silent()
+    {
+        // async void is the only way to write these; a UI handler's failure reaches the dispatcher.
+        const string source = Usings + """
+            sealed class RoutedEventArgs
+            {
+            }
+
+            delegate void RoutedEventHandler(object sender, RoutedEventArgs e);
+
+            sealed class ChatWindow
+            {
+                private readonly ClientWebSocket _socket = new();
+
+                public event EventHandler? SendClicked;
+                public event RoutedEventHandler? Loaded;
+
+                public ChatWindow()
+                {
+                    SendClicked += SendButton_Click;
+                    Loaded += OnLoaded;
+                    SendClicked += async (sender, e) => await _socket.SendAsync(Encoding.UTF8.GetBytes("typing"), WebSocketMessageType.Text, true, default);
+                }
+
+                private async void SendButton_Click(object? sender, EventArgs e)
+                {
+                    await _socket.SendAsync(Encoding.UTF8.GetBytes("hello"), WebSocketMessageType.Text, true, CancellationToken.None);
+                }
+
+                private async void OnLoaded(object sender, RoutedEventArgs e)
+                {
+                    await _socket.SendAsync(Encoding.UTF8.GetBytes("ready"), WebSocketMessageType.Text, true, CancellationToken.None);
+                }
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source);
+    }
+
+    [Fact]
+    public async Task Async_void_on_its_own_socket_or_behind_a_gate_is_silent()
+    {
+        const string source = Usings + """
+            sealed class AsyncLock
+            {
+                private readonly SemaphoreSlim _semaphore = new(1, 1);
+
+                public async Task<IDisposable> LockAsync()
+                {
+                    await _semaphore.WaitAsync();
+                    return new Releaser(_semaphore);
+                }
+
+                private sealed class Releaser(SemaphoreSlim semaphore) : IDisposable
+                {
+                    public void Dispose() => semaphore.Release();
+                }
+            }
+
+            sealed class Client
+            {
+                private readonly ClientWebSocket _socket = new();
+                private readonly SemaphoreSlim _gate = new(1, 1);
+                private readonly AsyncLock _lock = new();
+
+                public async void Probe(Uri uri)
+                {
+                    using var socket = new ClientWebSocket();
+                    await socket.ConnectAsync(uri, CancellationToken.None);
+                    await socket.SendAsync(Encoding.UTF8.GetBytes("probe"), WebSocketMessageType.Text, true, CancellationToken.None);
+                }
+
+                public async void SendGated(byte[] data)
+                {
+                    await _gate.WaitAsync();
+                    try
+                    {
+                        await _socket.SendAsync(data, WebSocketMessageType.Binary, true, CancellationToken.None);
+                    }
+                    finally
+                    {
+                        _gate.Release();
+                    }
+                }
+
+                public async void SendLocked(byte[] data)
+                {
+                    using (await _lock.LockAsync())
+                    {
+                        await _socket.SendAsync(data, WebSocketMessageType.Binary, true, CancellationToken.None);
+                    }
+                }
+
+                public void Flush(List<byte[]> pending)
+                    => pending.ForEach(async data =>
+                    {
+                        using var socket = new ClientWebSocket();
+                        await socket.SendAsync(data, WebSocketMessageType.Binary, true, default);
+                    });
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source);
+    }
+
+    [Fact]
+    public async Task Async_void_pumps_and_task_returning_lambdas_are_silent()
+    {
+        // A pump runs once for the connection's life (its lost failure is WSG1001's); Func<Task> lambdas can be awaited.
+        const string source = Usings + """
+            using System.Threading.Channels;
+
+            sealed class Connection
+            {
+                private readonly ClientWebSocket _socket = new();
+                private readonly Channel<byte[]> _outbox = Channel.CreateBounded<byte[]>(100);
+
+                public void Start(CancellationToken ct)
+                {
+                    DrainOutbox(ct);
+                    Echo(ct);
+                    _ = Task.Run(async () => await _socket.SendAsync(Encoding.UTF8.GetBytes("hi"), WebSocketMessageType.Text, true, ct));
+                    _ = OnEachAsync(async text => await _socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, ct));
+                }
+
+                private async void DrainOutbox(CancellationToken ct)
+                {
+                    await foreach (var message in _outbox.Reader.ReadAllAsync(ct))
+                    {
+                        await _socket.SendAsync(message, WebSocketMessageType.Binary, true, ct);
+                    }
+                }
+
+                private async void Echo(CancellationToken ct)
+                {
+                    var buffer = new byte[1024];
+                    while (_socket.State == WebSocketState.Open)
+                    {
+                        var result = await _socket.ReceiveAsync(buffer, ct);
+                        await _socket.SendAsync(new ArraySegment<byte>(buffer, 0, result.Count), result.MessageType, result.EndOfMessage, ct);
+                    }
+                }
+
+                private async void Heartbeat()
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(15));
+                    await _socket.SendAsync(Encoding.UTF8.GetBytes("ping"), WebSocketMessageType.Text, true, CancellationToken.None);
+                    Heartbeat();
+                }
+
+                private static Task OnEachAsync(Func<string, Task> handler) => handler("ready");
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source);
+    }
+
+    [Fact]
+    public async Task Async_void_overrides_and_interface_implementations_are_silent()
+    {
+        // The void signature belongs to the base type or interface; the send cannot be made awaitable here.
+        const string source = Usings + """
+            interface IMessageSink
+            {
+                void OnMessage(string message);
+            }
+
+            abstract class SessionBase
+            {
+                protected abstract void OnOpened();
+            }
+
+            sealed class Session : SessionBase, IMessageSink
+            {
+                private readonly WebSocket _socket;
+
+                public Session(WebSocket socket) => _socket = socket;
+
+                protected override async void OnOpened()
+                    => await _socket.SendAsync(Encoding.UTF8.GetBytes("hello"), WebSocketMessageType.Text, true, default);
+
+                public async void OnMessage(string message)
+                    => await _socket.SendAsync(Encoding.UTF8.GetBytes(message), WebSocketMessageType.Text, true, default);
+
+                private async void Forward(Func<WebSocket> next, byte[] data)
+                    => await next().SendAsync(data, WebSocketMessageType.Binary, true, default);
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(source);
+    }
+
+    [Fact]
+    public async Task Runtime_fix_serialises_an_async_void_helper_through_a_sender()
+    {
+        // The await fix does not apply (the send is awaited already); the sender makes it the socket's only writer.
+        const string source = Usings + """
+            sealed class Notifier
+            {
+                private readonly WebSocket _socket;
+
+                public Notifier(WebSocket socket) => _socket = socket;
+
+                public void Notify(string text) => Send(Encoding.UTF8.GetBytes(text));
+
+                private async void Send(byte[] payload)
+                {
+                    await {|#0:_socket.SendAsync(payload, WebSocketMessageType.Text, true, CancellationToken.None)|};
+                }
+            }
+            """;
+        const string fixedSource = """
+            using System;
+            using System.Collections.Generic;
+            using System.Linq;
+            using System.Net.WebSockets;
+            using System.Text;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using WebSocketGuard;
+            sealed class Notifier
+            {
+                private readonly WebSocket _socket;
+                private readonly WebSocketSender _socketSender;
+
+                public Notifier(WebSocket socket)
+                {
+                    _socket = socket;
+                    _socketSender = new WebSocketSender(_socket);
+                }
+
+                public void Notify(string text) => Send(Encoding.UTF8.GetBytes(text));
+
+                private async void Send(byte[] payload)
+                {
+                    await _socketSender.SendAsync(payload, WebSocketMessageType.Text, CancellationToken.None);
+                }
+            }
+            """;
+
+        var test = Verify.Create(TargetFramework.Net100, ProjectReferences.Runtime);
+        test.TestCode = source;
+        test.FixedCode = fixedSource;
+        test.CodeActionEquivalenceKey = Fix.SenderEquivalenceKey;
         test.ExpectedDiagnostics.Add(Expected(0));
         await test.RunAsync();
     }
