@@ -145,6 +145,7 @@ public sealed class UnawaitedOrConcurrentSendAnalyzer : WebSocketAnalyzer
         }
 
         if (!IsSharedSocket(send.Instance, functionOperation)
+            || CreatesTheSocket(send.Instance, functionOperation ?? send.GetRoot())
             || IsInPump(send, function, symbols)
             || IsInAwaitedUsing(send))
         {
@@ -212,6 +213,36 @@ public sealed class UnawaitedOrConcurrentSendAnalyzer : WebSocketAnalyzer
 
     // A socket reached through a field, a property, a parameter or a captured local outlives the call; a local the
     // function declares is its own. An instance the code cannot trace (a method's result) stays silent.
+    // A function that makes the socket itself (Unity's 'async void Start() { _ws = new ClientWebSocket(); ... }') starts
+    // that connection: a second call would replace the socket, so its sends are not the overlap this rule is about.
+    private static bool CreatesTheSocket(IOperation? instance, IOperation body)
+    {
+        if (AssignedMember(instance) is not { } socket)
+        {
+            return false;
+        }
+
+        foreach (var operation in body.DescendantsInFunction())
+        {
+            if (operation is ISimpleAssignmentOperation assignment
+                && assignment.Value.WalkDownConversions() is IObjectCreationOperation
+                && AssignedMember(assignment.Target) is { } assigned
+                && SymbolEqualityComparer.Default.Equals(assigned.OriginalDefinition, socket.OriginalDefinition))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static ISymbol? AssignedMember(IOperation? reference) => reference?.WalkDownConversions() switch
+    {
+        IFieldReferenceOperation field => field.Field,
+        IPropertyReferenceOperation property => property.Property,
+        _ => null,
+    };
+
     private static bool IsSharedSocket(IOperation? instance, IOperation? functionOperation)
     {
         var current = instance?.WalkDownConversions();

@@ -1255,6 +1255,19 @@ public class UnawaitedOrConcurrentSendAnalyzerTests
                         await socket.SendAsync(data, WebSocketMessageType.Binary, true, default);
                     });
             }
+
+            // Unity-style start-up: the async void method makes the connection it sends on.
+            sealed class GameClient
+            {
+                private ClientWebSocket? _socket;
+
+                public async void Start()
+                {
+                    _socket = new ClientWebSocket();
+                    await _socket.ConnectAsync(new Uri("wss://game.example.com/ws"), CancellationToken.None);
+                    await _socket.SendAsync(Encoding.UTF8.GetBytes("hello"), WebSocketMessageType.Text, true, CancellationToken.None);
+                }
+            }
             """;
 
         await Verify.VerifyAnalyzerAsync(source);
