@@ -40,6 +40,22 @@ internal static class OperationHelpers
         return parent;
     }
 
+    /// <summary>
+    /// The local, field or property this value is stored into (declaration, initializer or simple assignment), or null.
+    /// </summary>
+    public static ISymbol? StoredInto(this IOperation value)
+    {
+        var consumer = value.WalkUpConversions(out var outermostValue);
+        return consumer switch
+        {
+            IVariableInitializerOperation { Parent: IVariableDeclaratorOperation declarator } => declarator.Symbol,
+            IFieldInitializerOperation { InitializedFields.Length: 1 } field => field.InitializedFields[0],
+            IPropertyInitializerOperation { InitializedProperties.Length: 1 } property => property.InitializedProperties[0],
+            ISimpleAssignmentOperation assignment when assignment.Value == outermostValue => assignment.Target.GetReferencedSymbol(),
+            _ => null,
+        };
+    }
+
     /// <summary>The outermost operation of the block containing <paramref name="operation"/> (method body, field initializer...).</summary>
     public static IOperation GetRoot(this IOperation operation)
     {

@@ -59,12 +59,12 @@ public sealed class PlaintextWebSocketUriAnalyzer : WebSocketAnalyzer
             }
 
             var url = GetWholeUrl(c.Operation);
-            var consumer = url.WalkUpConversions(out var value);
+            var consumer = url.WalkUpConversions(out _);
             if (IsUriConstruction(consumer, symbols))
             {
                 state.Direct.Add((c.Operation, host));
             }
-            else if (GetStoreTarget(consumer, value) is { } target)
+            else if (url.StoredInto() is { } target)
             {
                 state.Stored.Add((target, c.Operation, host));
             }
@@ -238,18 +238,6 @@ public sealed class PlaintextWebSocketUriAnalyzer : WebSocketAnalyzer
             IInvocationOperation invocation => invocation.TargetMethod.Name == "TryCreate"
                                                && SymbolEqualityComparer.Default.Equals(invocation.TargetMethod.ContainingType, symbols.Uri),
             _ => false,
-        };
-    }
-
-    private static ISymbol? GetStoreTarget(IOperation? consumer, IOperation value)
-    {
-        return consumer switch
-        {
-            IVariableInitializerOperation { Parent: IVariableDeclaratorOperation declarator } => declarator.Symbol,
-            IFieldInitializerOperation { InitializedFields.Length: 1 } field => field.InitializedFields[0],
-            IPropertyInitializerOperation { InitializedProperties.Length: 1 } property => property.InitializedProperties[0],
-            ISimpleAssignmentOperation assignment when assignment.Value == value => assignment.Target.GetReferencedSymbol(),
-            _ => null,
         };
     }
 }

@@ -744,7 +744,7 @@ public sealed class ReconnectWithoutBackoffAnalyzer : WebSocketAnalyzer
     {
         var values = creation.Arguments.Where(a => a.Parameter?.Name is "dueTime" or "period").Select(a => a.Value).ToList();
         var periods = creation.Arguments.Where(a => a.Parameter?.Name == "period").Select(a => a.Value).ToList();
-        if (StorageOf(creation) is { } timer)
+        if (creation.StoredInto() is { } timer)
         {
             if (OperationsAround(creation, timer, model) is not { } around)
             {
@@ -784,7 +784,7 @@ public sealed class ReconnectWithoutBackoffAnalyzer : WebSocketAnalyzer
         {
             if (operation is IObjectCreationOperation creation
                 && SymbolEqualityComparer.Default.Equals(creation.Type, symbols.TimersTimer)
-                && SymbolEqualityComparer.Default.Equals(StorageOf(creation), timer))
+                && SymbolEqualityComparer.Default.Equals(creation.StoredInto(), timer))
             {
                 created = true;
                 values.AddRange(creation.Arguments.Where(a => a.ArgumentKind != ArgumentKind.DefaultValue).Select(a => a.Value));
@@ -837,19 +837,6 @@ public sealed class ReconnectWithoutBackoffAnalyzer : WebSocketAnalyzer
         return found.ReportAt;
     }
 
-    private static ISymbol? StorageOf(IObjectCreationOperation creation)
-    {
-        var consumer = creation.WalkUpConversions(out var value);
-        return consumer switch
-        {
-            IVariableInitializerOperation { Parent: IVariableDeclaratorOperation declarator } => declarator.Symbol,
-            IFieldInitializerOperation { InitializedFields.Length: 1 } field => field.InitializedFields[0],
-            IPropertyInitializerOperation { InitializedProperties.Length: 1 } property => property.InitializedProperties[0],
-            ISimpleAssignmentOperation assignment when assignment.Value == value => assignment.Target.GetReferencedSymbol(),
-            _ => null,
-        };
-    }
-
     // The timer whose Interval/AutoReset is set: 'timer.Interval = ...' or 'new Timer { Interval = ... }'.
     private static ISymbol? TimerOf(IPropertyReferenceOperation property)
     {
@@ -859,7 +846,7 @@ public sealed class ReconnectWithoutBackoffAnalyzer : WebSocketAnalyzer
             {
                 if (parent is IObjectCreationOperation creation)
                 {
-                    return StorageOf(creation);
+                    return creation.StoredInto();
                 }
             }
 
